@@ -1,0 +1,69 @@
+"""The splitdash demo: a greenhouse with simulated sensors.
+
+Run on the unix port: ``micropython main.py [port]``; on a board it starts at
+boot. Swap ``sensors_sim`` for real drivers and nothing else changes.
+"""
+
+import asyncio
+import sys
+
+from dashboard import Dashboard
+from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+from compass import Compass
+import sensors_sim as sensors
+
+dash = Dashboard("Greenhouse")
+dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
+dash.add(Number("humidity", "Humidity", unit="%", precision=0))
+dash.add(Toggle("fan", "Fan"))
+dash.add(Slider("led", "LED brightness", min=0, max=100, step=5, unit="%"))
+dash.add(Level("tank", "Water tank", min=0, max=100, unit="%"))
+dash.add(Compass("wind", "Wind direction"))
+dash.add(Label("uptime", "Uptime"))
+dash.add(Button("reset", "Reset uptime"))
+
+_uptime_offset = 0
+
+
+@dash.on_write("fan")
+def fan_changed(on):
+    sensors.set_fan(on)
+
+
+@dash.on_write("led")
+def led_changed(brightness):
+    sensors.set_led(brightness)
+
+
+@dash.on_write("reset")
+def reset_pressed(_):
+    global _uptime_offset
+    _uptime_offset = sensors.uptime_s()
+    dash.set("uptime", "0 s")
+
+
+def _format_uptime(s):
+    if s < 60:
+        return "%d s" % s
+    if s < 3600:
+        return "%d min %d s" % (s // 60, s % 60)
+    return "%d h %d min" % (s // 3600, s % 3600 // 60)
+
+
+async def read_sensors():
+    while True:
+        dash.set("temperature", sensors.temperature())
+        dash.set("humidity", sensors.humidity())
+        dash.set("tank", sensors.tank_level())
+        dash.set("wind", sensors.wind_direction())
+        dash.set("uptime", _format_uptime(sensors.uptime_s() - _uptime_offset))
+        await asyncio.sleep(1)
+
+
+async def main(port):
+    asyncio.create_task(read_sensors())
+    await dash.serve(port=port)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 80))

@@ -1,0 +1,80 @@
+"""Serves the webapp bundle from the board's filesystem.
+
+The build stores every file gzipped (``<name>.gz``) with a manifest of
+content hashes, so the board does no compression and no hashing at run time.
+Runtime files live under a versioned folder and are cached for good; app
+files are revalidated with their ETag, so a reload moves almost nothing.
+"""
+
+import json
+
+from microdot import Response
+
+try:
+    import deflate
+except ImportError:
+    deflate = None
+
+MIME_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "css": "text/css",
+    "js": "text/javascript",
+    "mjs": "text/javascript",
+    "wasm": "application/wasm",
+    "py": "text/plain; charset=utf-8",
+    "toml": "text/plain; charset=utf-8",
+    "json": "application/json",
+    "svg": "image/svg+xml",
+}
+
+
+class StaticFiles:
+    #: File in the bundle folder mapping each URL path to [etag, gzip size].
+    manifest_name = "manifest.json"
+    #: URL prefix of the versioned runtime files (PyScript, MicroPython-WASM).
+    immutable_prefix = "/rt-"
+
+    def __init__(self, root):
+        self.root = root
+        try:
+            with open(root + "/" + self.manifest_name) as f:
+                self.files = json.load(f)
+        except OSError:
+            print("splitdash: no webapp bundle in %r; serving the JSON API only" % root)
+            self.files = {}
+
+    def add_routes(self, app):
+        @app.get("/")
+        async def index(request):
+            return self.response(request, "/index.html")
+
+        @app.get("/<path:path>")
+        async def static(request, path):
+            return self.response(request, "/" + path)
+
+    def response(self, request, path):
+        # Only paths in the manifest are served: nothing else on the board's
+        # filesystem can be reached, whatever the URL says.
+        entry = self.files.get(path)
+        if entry is None:
+            return {"error": "not found", "widget": None}, 404
+        etag = '"%s"' % entry[0]
+        if path.startswith(self.immutable_prefix):
+            cache = "public, max-age=31536000, immutable"
+        else:
+            cache = "no-cache"
+        headers = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status_code=304, headers=headers)
+        mime = MIME_TYPES.get(path.rsplit(".", 1)[-1], "application/octet-stream")
+        headers["Content-Type"] = mime
+        f = open(self.root + path + ".gz", "rb")
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            headers["Content-Length"] = str(entry[1])
+        elif deflate:
+            f = deflate.DeflateIO(f, deflate.GZIP)
+        else:
+            f.close()
+            return {"error": "this board can only send gzip", "widget": None}, 406
+        return Response(body=f, headers=headers)

@@ -1,0 +1,24 @@
+"""A custom widget kind for the demo: wind direction in degrees, drawn as a
+compass rose in the browser (see webapp/renderers/compass.py).
+
+Everything a kind needs on both ends is this class: the board validates
+readings with it, the browser rebuilds it from the schema.
+"""
+
+from dashschema.registry import register
+from dashschema.widget import Widget, finite_or_none, is_number
+
+
+@register
+class Compass(Widget):
+    kind = "compass"
+    params = (("unit", "°"),)
+
+    def validate(self, value):
+        value = finite_or_none(value)
+        if value is None:
+            return None
+        if not is_number(value):
+            raise ValueError("expected a bearing in degrees")
+        # 370° and -10° are both 10° on a compass; one decimal is plenty.
+        return round(value % 360, 1)

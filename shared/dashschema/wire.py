@@ -1,0 +1,63 @@
+"""The wire protocol between board and browser, in one place.
+
+    GET  /schema        {"title", "boot", "widgets": [{"id", "kind", "label", ...params}]}
+    GET  /data          {"boot", "version", "values": {id: value}}  every value
+    GET  /data?since=V&boot=B
+                        only the values changed after version V; 304 when none
+                        did. A different boot id answers with every value.
+    POST /data          {id: value, ...}: all applied or none.
+                        200 {"boot", "version"} or 4xx {"error", "widget"}
+    GET  /events        text/event-stream of the same state messages as
+                        /data, one per burst of changes (503 past the cap).
+
+Widgets keep their declaration order in the schema's list: MicroPython dicts
+do not keep insertion order, so nothing relies on the order of ``values``.
+"""
+
+SCHEMA_PATH = "/schema"
+DATA_PATH = "/data"
+EVENTS_PATH = "/events"
+
+
+class WriteError(ValueError):
+    """A rejected write; ``widget`` names the widget at fault, if any."""
+
+    def __init__(self, reason, widget=None):
+        ValueError.__init__(self, reason)
+        self.reason = reason
+        self.widget = widget
+
+    def to_dict(self):
+        return {"error": self.reason, "widget": self.widget}
+
+
+def check_writes(changes, find):
+    """Validate a write request; ``find(id)`` gives a widget or None.
+
+    Returns a list of ``(widget, value)`` pairs to apply, in no particular
+    order, or raises ``WriteError`` for the first bad entry: a write is
+    applied whole or not at all.
+    """
+    if not isinstance(changes, dict) or not changes:
+        raise WriteError("expected a JSON object of {widget id: value}")
+    accepted = []
+    for wid in changes:
+        widget = find(wid)
+        if widget is None:
+            raise WriteError("no widget %r" % wid, wid)
+        if not widget.writable:
+            raise WriteError("%r is read-only" % wid, wid)
+        try:
+            value = widget.validate(changes[wid])
+        except ValueError as exc:
+            raise WriteError("%r: %s" % (wid, exc), wid)
+        accepted.append((widget, value))
+    return accepted
+
+
+def schema_message(title, boot, widgets):
+    return {"title": title, "boot": boot, "widgets": [w.to_dict() for w in widgets]}
+
+
+def state_message(boot, version, values):
+    return {"boot": boot, "version": version, "values": values}

@@ -1,0 +1,157 @@
+"""Builds what a board holds, in build/board/:
+
+    main.py          the device app (device/main.py)
+    lib/*.mpy        device/, shared/ and Microdot, precompiled with mpy-cross
+    www/             the webapp bundle: every file gzipped (<name>.gz), the
+                     PyScript runtime under a versioned rt-<hash>/ folder, and
+                     manifest.json mapping each URL path to [etag, gzip size]
+
+Usage: python tools/build.py [--quiet]
+"""
+
+import fnmatch
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOARD = os.path.join(ROOT, "build", "board")
+NODE = os.path.join(ROOT, "node_modules")
+BIN = os.path.dirname(sys.executable)
+
+# Only what PyScript loads for a MicroPython page on the main thread: no
+# editor, terminal, game, zip or Pyodide chunks.
+RUNTIME = (
+    ("pyscript", "@pyscript/core/dist",
+     ("core.js", "core-*.js", "toml-*.js", "error-*.js", "deprecations-manager-*.js")),
+    ("micropython", "@micropython/micropython-webassembly-pyscript",
+     ("micropython.mjs", "micropython.wasm")),
+)
+MICRODOT_MODULES = ("__init__", "microdot", "helpers", "sse", "cors")
+DEVICE_APP = "main.py"
+
+
+def python_sources(top):
+    """(path relative to top, absolute path) of every .py below top."""
+    found = []
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                found.append((os.path.relpath(path, top).replace(os.sep, "/"), path))
+    return found
+
+
+def runtime_files():
+    """(bundle path below the runtime folder, absolute path), sorted."""
+    files = []
+    for folder, package, patterns in RUNTIME:
+        src = os.path.join(NODE, package)
+        if not os.path.isdir(src):
+            sys.exit("build: %s is missing; run tools/setup.sh" % package)
+        for name in sorted(os.listdir(src)):
+            if any(fnmatch.fnmatch(name, p) for p in patterns):
+                files.append((folder + "/" + name, os.path.join(src, name)))
+    return files
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class Bundle:
+    def __init__(self, www):
+        self.www = www
+        self.manifest = {}
+        self.raw_total = 0
+
+    def add(self, url_path, data):
+        dest = os.path.join(self.www, url_path.lstrip("/")) + ".gz"
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        packed = gzip.compress(data, compresslevel=9, mtime=0)
+        with open(dest, "wb") as f:
+            f.write(packed)
+        self.manifest[url_path] = [hashlib.sha256(data).hexdigest()[:16], len(packed)]
+        self.raw_total += len(data)
+
+    def finish(self):
+        with open(os.path.join(self.www, "manifest.json"), "w") as f:
+            json.dump(self.manifest, f, sort_keys=True)
+
+
+def build_www(www):
+    runtime = runtime_files()
+    digest = hashlib.sha256()
+    for name, path in runtime:
+        digest.update(name.encode() + read(path))
+    prefix = "/rt-" + digest.hexdigest()[:10] + "/"
+
+    bundle = Bundle(www)
+    for name, path in runtime:
+        bundle.add(prefix + name, read(path))
+
+    py_files = python_sources(os.path.join(ROOT, "shared")) + \
+        python_sources(os.path.join(ROOT, "webapp"))
+    toml = read(os.path.join(ROOT, "pyscript.toml")).decode()
+    toml = toml.replace("./runtime/", "." + prefix)
+    lines = [toml.rstrip("\n")]
+    for rel, path in py_files:
+        bundle.add("/py/" + rel, read(path))
+        if rel != "main.py":
+            lines.append('"./py/%s" = "./%s"' % (rel, rel))
+    bundle.add("/pyscript.toml", ("\n".join(lines) + "\n").encode())
+
+    webapp = os.path.join(ROOT, "webapp")
+    for name in sorted(os.listdir(webapp)):
+        if name.endswith((".html", ".css", ".svg")):
+            data = read(os.path.join(webapp, name))
+            if name.endswith(".html"):
+                data = data.replace(b"./runtime/", ("." + prefix).encode())
+            bundle.add("/" + name, data)
+    bundle.finish()
+    return bundle
+
+
+def compile_lib(lib):
+    sources = [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "device"))
+               if rel != DEVICE_APP]
+    sources += python_sources(os.path.join(ROOT, "shared"))
+    import microdot
+    md = os.path.dirname(microdot.__file__)
+    sources += [("microdot/%s.py" % m, os.path.join(md, m + ".py")) for m in MICRODOT_MODULES]
+    for rel, path in sources:
+        out = os.path.join(lib, rel[:-3] + ".mpy")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", out, path], check=True)
+
+
+def size_report(bundle):
+    rows = sorted(bundle.manifest.items(), key=lambda kv: -kv[1][1])
+    lines = ["%8s  %s" % ("gzipped", "file")]
+    for path, (_, size) in rows:
+        lines.append("%8d  %s" % (size, path))
+    gz = sum(size for _, size in bundle.manifest.values())
+    lines.append("%8d  total gzipped (%d raw) in %d files" % (gz, bundle.raw_total, len(rows)))
+    return "\n".join(lines)
+
+
+def main():
+    if os.path.isdir(BOARD):
+        shutil.rmtree(BOARD)
+    os.makedirs(BOARD)
+    bundle = build_www(os.path.join(BOARD, "www"))
+    compile_lib(os.path.join(BOARD, "lib"))
+    shutil.copy(os.path.join(ROOT, "device", DEVICE_APP), os.path.join(BOARD, DEVICE_APP))
+    if "--quiet" not in sys.argv:
+        print(size_report(bundle))
+        print("board files in", os.path.relpath(BOARD, ROOT))
+
+
+if __name__ == "__main__":
+    main()
