@@ -20,5 +20,6 @@ class Compass(Widget):
             return None
         if not is_number(value):
             raise ValueError("expected a bearing in degrees")
-        # 370° and -10° are both 10° on a compass; one decimal is plenty.
-        return round(value % 360, 1)
+        # 370° is 10° on a compass; one decimal is plenty. Rounding first
+        # keeps 359.96° from coming out as 360.0°.
+        return round(value, 1) % 360

@@ -55,7 +55,8 @@ class Device:
         raise RuntimeError("device did not start:\n" + self.output())
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path) as f:
             return f.read()
 

@@ -9,28 +9,27 @@
 Usage: python tools/build.py [--quiet]
 """
 
-import fnmatch
 import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARD = os.path.join(ROOT, "build", "board")
 NODE = os.path.join(ROOT, "node_modules")
 BIN = os.path.dirname(sys.executable)
 
-# Only what PyScript loads for a MicroPython page on the main thread: no
-# editor, terminal, game, zip or Pyodide chunks.
-RUNTIME = (
-    ("pyscript", "@pyscript/core/dist",
-     ("core.js", "core-*.js", "toml-*.js", "error-*.js", "deprecations-manager-*.js")),
-    ("micropython", "@micropython/micropython-webassembly-pyscript",
-     ("micropython.mjs", "micropython.wasm")),
-)
+PYSCRIPT = "@pyscript/core/dist"
+# Chunks of PyScript a MicroPython page never loads, besides the plugins
+# pyscript.toml switches off: terminal, zip and Pyodide code.
+PYSCRIPT_UNUSED = ("pyodide_graph", "xterm", "zip")
+MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
+               ("micropython.mjs", "micropython.wasm"))
 MICRODOT_MODULES = ("__init__", "microdot", "helpers", "sse", "cors")
 DEVICE_APP = "main.py"
 
@@ -47,17 +46,32 @@ def python_sources(top):
     return found
 
 
+def pyscript_chunks(dist):
+    """core.js and every chunk it can import, less the unused ones."""
+    with open(os.path.join(ROOT, "pyscript.toml"), "rb") as f:
+        plugins = tomllib.load(f).get("plugins", [])
+    skipped = PYSCRIPT_UNUSED + tuple(p[1:] for p in plugins if p.startswith("!"))
+    todo, found = ["core.js"], set()
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        text = read(os.path.join(dist, name)).decode()
+        todo += [ref for ref in re.findall(r'"\./([\w.-]+\.js)"', text)
+                 if not ref.startswith(skipped)]
+    return sorted(found)
+
+
 def runtime_files():
     """(bundle path below the runtime folder, absolute path), sorted."""
-    files = []
-    for folder, package, patterns in RUNTIME:
-        src = os.path.join(NODE, package)
-        if not os.path.isdir(src):
-            sys.exit("build: %s is missing; run tools/setup.sh" % package)
-        for name in sorted(os.listdir(src)):
-            if any(fnmatch.fnmatch(name, p) for p in patterns):
-                files.append((folder + "/" + name, os.path.join(src, name)))
-    return files
+    dist = os.path.join(NODE, PYSCRIPT)
+    package, names = MICROPYTHON
+    mpy = os.path.join(NODE, package)
+    if not (os.path.isdir(dist) and os.path.isdir(mpy)):
+        sys.exit("build: the PyScript runtime is missing; run tools/setup.sh")
+    return [("pyscript/" + n, os.path.join(dist, n)) for n in pyscript_chunks(dist)] + \
+        [("micropython/" + n, os.path.join(mpy, n)) for n in names]
 
 
 def read(path):
@@ -142,12 +156,19 @@ def size_report(bundle):
 
 
 def main():
+    # Built aside and swapped in, so a device running from build/board never
+    # sees a half-built tree.
+    fresh, stale = BOARD + ".new", BOARD + ".old"
+    for path in (fresh, stale):
+        shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(fresh)
+    bundle = build_www(os.path.join(fresh, "www"))
+    compile_lib(os.path.join(fresh, "lib"))
+    shutil.copy(os.path.join(ROOT, "device", DEVICE_APP), os.path.join(fresh, DEVICE_APP))
     if os.path.isdir(BOARD):
-        shutil.rmtree(BOARD)
-    os.makedirs(BOARD)
-    bundle = build_www(os.path.join(BOARD, "www"))
-    compile_lib(os.path.join(BOARD, "lib"))
-    shutil.copy(os.path.join(ROOT, "device", DEVICE_APP), os.path.join(BOARD, DEVICE_APP))
+        os.rename(BOARD, stale)
+    os.rename(fresh, BOARD)
+    shutil.rmtree(stale, ignore_errors=True)
     if "--quiet" not in sys.argv:
         print(size_report(bundle))
         print("board files in", os.path.relpath(BOARD, ROOT))

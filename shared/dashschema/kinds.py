@@ -32,6 +32,20 @@ def _check_range(widget):
     return None
 
 
+def _check_precision(widget):
+    p = widget.precision
+    if not isinstance(p, int) or isinstance(p, bool) or not 0 <= p <= 6:
+        return "precision must be a whole number from 0 to 6"
+    return None
+
+
+def _rounded(widget, value):
+    # Boards compute in single precision: send no more digits than shown.
+    if value is None:
+        return None
+    return round(value, widget.precision) if widget.precision else int(round(value))
+
+
 @register
 class Label(Widget):
     """Read-only text."""
@@ -51,15 +65,10 @@ class Number(Widget):
     kind = "number"
     params = (("unit", ""), ("precision", 1))
 
-    def check_params(self):
-        if not isinstance(self.precision, int) or not 0 <= self.precision <= 6:
-            return "precision must be a whole number from 0 to 6"
-        return None
+    check_params = _check_precision
 
     def validate(self, value):
-        value = _number_or_none(value)
-        # Boards compute in single precision: send no more digits than shown.
-        return value if value is None else round(value, self.precision)
+        return _rounded(self, _number_or_none(value))
 
 
 @register
@@ -70,12 +79,13 @@ class Level(Widget):
     the bar is drawn full or empty.
     """
     kind = "level"
-    params = (("min", 0), ("max", 100), ("unit", "%"))
+    params = (("min", 0), ("max", 100), ("unit", "%"), ("precision", 0))
 
-    check_params = _check_range
+    def check_params(self):
+        return _check_range(self) or _check_precision(self)
 
     def validate(self, value):
-        return _number_or_none(value)
+        return _rounded(self, _number_or_none(value))
 
 
 @register

@@ -3,7 +3,7 @@
     GET  /schema        {"title", "boot", "widgets": [{"id", "kind", "label", ...params}]}
     GET  /data          {"boot", "version", "values": {id: value}}  every value
     GET  /data?since=V&boot=B
-                        only the values changed after version V; 304 when none
+                        only the values changed after version V; 204 when none
                         did. A different boot id answers with every value.
     POST /data          {id: value, ...}: all applied or none.
                         200 {"boot", "version"} or 4xx {"error", "widget"}
@@ -23,7 +23,7 @@ class WriteError(ValueError):
     """A rejected write; ``widget`` names the widget at fault, if any."""
 
     def __init__(self, reason, widget=None):
-        ValueError.__init__(self, reason)
+        super().__init__(reason)
         self.reason = reason
         self.widget = widget
 

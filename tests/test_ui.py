@@ -1,0 +1,195 @@
+"""The dashboard page in a real Chromium, against the device app running on
+the MicroPython unix port. The page is opened at board.test (mapped to
+127.0.0.1): like a board's LAN address, not a secure context."""
+
+import json
+import os
+import textwrap
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import BOARD, BOARD_HOST
+
+DEMO_ORDER = ["temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset"]
+
+
+def device_values(device):
+    status, _, body = device.request("/data")
+    assert status == 200
+    return body["values"]
+
+
+def custom_device(start_device, tmp_path, body, **kwargs):
+    """Run a device script written for one test, with the built bundle."""
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent("""
+        import asyncio, sys
+        from dashboard import Dashboard
+        from dashschema.kinds import Label, Number, Toggle, Slider
+        dash = Dashboard("Test", static_dir=%r)
+    """ % os.path.join(BOARD, "www")) + textwrap.dedent(body) + textwrap.dedent("""
+        asyncio.run(dash.serve(port=int(sys.argv[1])))
+    """))
+    return start_device(str(script), cwd=str(tmp_path), **kwargs)
+
+
+def test_renders_every_widget_in_declared_order_offline(demo, open_page):
+    page = open_page(demo).wait_ready()
+    ids = page.page.eval_on_selector_all("[data-widget]", "els => els.map(e => e.dataset.widget)")
+    assert ids == DEMO_ORDER
+    assert page.page.title() == "Greenhouse"
+    # Writable widgets use native controls.
+    assert page.widget("fan").locator("input[type=checkbox]").count() == 1
+    assert page.widget("led").locator("input[type=range]").count() == 1
+    assert page.widget("reset").locator("button").count() == 1
+    hosts = {urlparse(url).hostname for url in page.requests}
+    assert hosts == {BOARD_HOST}, "requests left the device: %s" % sorted(hosts)
+    assert not page.errors
+
+
+def test_toggle_and_slider_reach_the_device(demo, open_page):
+    page = open_page(demo).wait_ready()
+    page.widget("fan").locator("input[type=checkbox]").click()
+    page.page.wait_for_function("() => true")
+    slider = page.widget("led").locator("input[type=range]")
+    slider.fill("35")
+    deadline_ms = 10000
+    page.page.wait_for_timeout(100)
+    for _ in range(deadline_ms // 100):
+        values = device_values(demo)
+        if values["fan"] is True and values["led"] == 35:
+            break
+        page.page.wait_for_timeout(100)
+    assert values["fan"] is True and values["led"] == 35
+    assert "35" in page.widget("led").inner_text()
+
+
+def test_device_side_changes_appear_in_the_page(demo, open_page):
+    page = open_page(demo).wait_ready()
+    # The demo's sensor task sets a new temperature every second.
+    first = page.widget("temperature").locator(".reading").inner_text()
+    page.page.wait_for_function(
+        "t => document.querySelector('[data-widget=temperature] .reading').innerText != t",
+        arg=first, timeout=10000)
+    # A device-side callback (reset) sets the uptime label to "0 s".
+    page.widget("reset").locator("button").click()
+    page.page.wait_for_function(
+        "() => document.querySelector('[data-widget=uptime]').innerText.includes('0 s')",
+        timeout=10000)
+
+
+def test_two_pages_stay_in_sync(demo, open_page):
+    a = open_page(demo).wait_ready()
+    b = open_page(demo).wait_ready()
+    a.widget("fan").locator("input[type=checkbox]").click()
+    b.page.wait_for_function(
+        "() => document.querySelector('[data-widget=fan] input').checked", timeout=10000)
+    b.widget("led").locator("input[type=range]").fill("70")
+    a.page.wait_for_function(
+        "() => document.querySelector('[data-widget=led] input').value == '70'", timeout=10000)
+    assert device_values(demo)["led"] == 70
+
+
+def test_custom_compass_widget_renders_and_updates(demo, open_page):
+    page = open_page(demo).wait_ready()
+    card = page.widget("wind")
+    assert card.locator("svg").count() == 1
+    # Its text follows the device's readings (one per second).
+    first = card.locator(".reading").inner_text()
+    page.page.wait_for_function(
+        "t => document.querySelector('[data-widget=wind] .reading').innerText != t",
+        arg=first, timeout=10000)
+    shown = card.locator(".reading").inner_text()
+    assert shown.split("°")[0].isdigit()
+    transform = card.locator(".needle").evaluate("e => e.style.transform")
+    assert transform.startswith("rotate(")
+
+
+def test_unknown_kind_shows_a_placeholder_and_the_rest_works(start_device, tmp_path, open_page):
+    device = custom_device(start_device, tmp_path, """
+        from dashschema.registry import register
+        from dashschema.widget import Widget
+
+        @register
+        class Gauge(Widget):
+            kind = "gauge"
+
+        dash.add(Label("before", "Before"))
+        dash.add(Gauge("mystery", "Mystery"))
+        dash.add(Toggle("after", "After"))
+        dash.set("before", "hello")
+        dash.set("mystery", 5)
+    """)
+    page = open_page(device).wait_ready()
+    assert "cannot show" in page.widget("mystery").inner_text()
+    assert "gauge" in page.widget("mystery").inner_text()
+    assert page.widget("before").inner_text().endswith("hello")
+    page.widget("after").locator("input").click()
+    for _ in range(100):
+        if device_values(device)["after"] is True:
+            break
+        page.page.wait_for_timeout(100)
+    assert device_values(device)["after"] is True
+
+
+def test_refused_write_shows_the_reason_and_restores_the_control(start_device, tmp_path, open_page):
+    # The device asks for a write token the page was not given.
+    device = custom_device(start_device, tmp_path, """
+        dash.token = "s3cret"
+        dash.add(Toggle("pump", "Pump"))
+    """)
+    page = open_page(device).wait_ready()
+    page.widget("pump").locator("input").click()
+    page.page.wait_for_function(
+        "() => document.querySelector('[data-widget=pump] .card-error').innerText.includes('token')",
+        timeout=10000)
+    assert not page.widget("pump").locator("input").is_checked()
+    assert device_values(device)["pump"] is False
+    # With the token in the page's address, the same write goes through.
+    page2 = open_page(device, "/#token=s3cret").wait_ready()
+    page2.widget("pump").locator("input").click()
+    for _ in range(100):
+        if device_values(device)["pump"] is True:
+            break
+        page2.page.wait_for_timeout(100)
+    assert device_values(device)["pump"] is True
+
+
+def test_page_shows_offline_and_recovers_after_a_restart(start_device, tmp_path, open_page):
+    body = """
+        dash.add(Label("msg", "Message"))
+        dash.set("msg", sys.argv[2] if len(sys.argv) > 2 else "first boot")
+    """
+    device = custom_device(start_device, tmp_path, body)
+    page = open_page(device).wait_ready()
+    assert "first boot" in page.widget("msg").inner_text()
+    device.stop()
+    page.page.wait_for_selector("body[data-state=offline]", timeout=15000)
+    again = start_device(str(tmp_path / "app.py"), cwd=str(tmp_path), port=device.port)
+    again.proc  # same port, new boot id
+    page.page.wait_for_selector("body[data-state=live]", timeout=20000)
+    page.page.wait_for_function(
+        "() => document.querySelector('[data-widget=msg]').innerText.includes('first boot')",
+        timeout=10000)
+
+
+def test_falls_back_to_polling_when_streams_are_refused(start_device, tmp_path, open_page):
+    device = custom_device(start_device, tmp_path, """
+        from live import LiveStreams
+        LiveStreams.max_streams = 0
+        dash.add(Toggle("lamp", "Lamp"))
+
+        async def flip():
+            while True:
+                await asyncio.sleep(1)
+                dash.set("lamp", not dash.get("lamp"))
+        asyncio.create_task(flip())
+    """)
+    page = open_page(device).wait_ready()
+    assert "polling" in page.page.inner_text("#status")
+    state = page.widget("lamp").locator("input").is_checked()
+    page.page.wait_for_function(
+        "s => document.querySelector('[data-widget=lamp] input').checked != s",
+        arg=state, timeout=10000)
+    assert any("/data?boot=" in url for url in page.requests)

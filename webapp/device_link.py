@@ -1,0 +1,141 @@
+"""The page's connection to the device: the schema, live state and writes.
+
+Live state comes from the device's event stream; when the stream is refused
+(the device's stream cap) or drops, the link polls ``/data`` for deltas and
+tries the stream again every ``retry_stream_s``. JS interop stays in here.
+"""
+
+import asyncio
+import json
+
+from pyscript import fetch, window
+from pyscript.ffi import create_proxy
+
+from dashschema import wire
+
+LIVE, POLLING, OFFLINE = "live", "polling", "offline"
+
+
+class DeviceLink:
+    #: Seconds between delta polls while there is no stream.
+    poll_s = 1.0
+    #: Seconds of polling before the stream is tried again.
+    retry_stream_s = 10
+    #: A stream silent this long is taken as dead (the device pings every 15 s).
+    stream_timeout_s = 40
+
+    def __init__(self, base, on_state, on_status):
+        self.base = base
+        self.on_state = on_state  # on_state(message) for every state message
+        self.on_status = on_status  # on_status(LIVE | POLLING | OFFLINE)
+        self.boot = None
+        self.version = 0
+        self.status = None
+        self._stream = None
+        self._heard = 0
+        #: Write token for devices that ask for one (from the page's #token=...).
+        self.token = None
+
+    async def schema(self):
+        response = await fetch(self.base + wire.SCHEMA_PATH, cache="no-store")
+        if not response.ok:
+            raise OSError("the device answered %d for its schema" % response.status)
+        return await response.json()
+
+    async def write(self, changes):
+        """POST a write; returns None, or the reason it was refused."""
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = "Bearer " + self.token
+        try:
+            response = await fetch(self.base + wire.DATA_PATH, method="POST",
+                                   headers=headers, body=json.dumps(changes))
+        except Exception:
+            self._set_status(OFFLINE)
+            return "the device is unreachable"
+        if response.ok:
+            return None
+        try:
+            return (await response.json())["error"]
+        except Exception:
+            return "the device refused the write (%d)" % response.status
+
+    async def run(self):
+        """Keep the page's state current, forever."""
+        while True:
+            if self._open_stream():
+                while self._stream is not None:
+                    await asyncio.sleep(1)
+                    if self._silent_for() > self.stream_timeout_s:
+                        self._close_stream()
+            await self._poll_for(self.retry_stream_s)
+
+    def receive(self, message):
+        self.boot = message["boot"]
+        self.version = message["version"]
+        self.on_state(message)
+
+    # ---- stream ----------------------------------------------------------
+
+    def _open_stream(self):
+        if not hasattr(window, "EventSource"):
+            return False
+        url = self.base + wire.EVENTS_PATH + self._since()
+        self._stream = window.EventSource.new(url)
+        self._heard = window.Date.now()
+        self._stream.addEventListener("message", create_proxy(self._on_message))
+        self._stream.addEventListener("ping", create_proxy(self._on_ping))
+        self._stream.addEventListener("error", create_proxy(self._on_error))
+        return True
+
+    def _on_message(self, event):
+        self._on_ping(event)
+        self.receive(json.loads(event.data))
+        self._set_status(LIVE)
+
+    def _on_ping(self, event):
+        self._heard = window.Date.now()
+
+    def _on_error(self, event):
+        # Refused (503 past the device's cap) or dropped: poll for a while.
+        self._close_stream()
+
+    def _close_stream(self):
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def _silent_for(self):
+        return (window.Date.now() - self._heard) / 1000
+
+    # ---- polling ---------------------------------------------------------
+
+    async def _poll_for(self, seconds):
+        for _ in range(max(1, int(seconds / self.poll_s))):
+            was_offline = self.status == OFFLINE
+            if await self._poll() and was_offline:
+                return  # the device is back: try its stream again at once
+            await asyncio.sleep(self.poll_s)
+
+    async def _poll(self):
+        url = self.base + wire.DATA_PATH + self._since()
+        try:
+            response = await fetch(url, cache="no-store")
+        except Exception:
+            self._set_status(OFFLINE)
+            return False
+        if response.status == 200:
+            self.receive(await response.json())
+        elif response.status != 204:
+            self._set_status(OFFLINE)
+            return False
+        self._set_status(POLLING)
+        return True
+
+    def _since(self):
+        return "?boot=%s&since=%d" % (self.boot, self.version) if self.boot else ""
+
+    def _set_status(self, status):
+        if status != self.status:
+            self.status = status
+            self.on_status(status)

@@ -1,0 +1,1 @@
+"""Renderers: one small class per widget kind, drawing it with pyscript.web."""
