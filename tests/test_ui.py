@@ -20,6 +20,15 @@ def device_values(device):
     return body["values"]
 
 
+def wait_device_value(device, page, wid, expected):
+    """Wait (up to 10 s) for the device to hold ``expected`` for ``wid``."""
+    for _ in range(100):
+        if device_values(device)[wid] == expected:
+            return
+        page.page.wait_for_timeout(100)
+    assert device_values(device)[wid] == expected
+
+
 def custom_device(start_device, tmp_path, body, **kwargs):
     """Run a device script written for one test, with the built bundle."""
     script = tmp_path / "app.py"
@@ -51,17 +60,9 @@ def test_renders_every_widget_in_declared_order_offline(demo, open_page):
 def test_toggle_and_slider_reach_the_device(demo, open_page):
     page = open_page(demo).wait_ready()
     page.widget("fan").locator("input[type=checkbox]").click()
-    page.page.wait_for_function("() => true")
-    slider = page.widget("led").locator("input[type=range]")
-    slider.fill("35")
-    deadline_ms = 10000
-    page.page.wait_for_timeout(100)
-    for _ in range(deadline_ms // 100):
-        values = device_values(demo)
-        if values["fan"] is True and values["led"] == 35:
-            break
-        page.page.wait_for_timeout(100)
-    assert values["fan"] is True and values["led"] == 35
+    page.widget("led").locator("input[type=range]").fill("35")
+    wait_device_value(demo, page, "fan", True)
+    wait_device_value(demo, page, "led", 35)
     assert "35" in page.widget("led").inner_text()
 
 
@@ -126,11 +127,7 @@ def test_unknown_kind_shows_a_placeholder_and_the_rest_works(start_device, tmp_p
     assert "gauge" in page.widget("mystery").inner_text()
     assert page.widget("before").inner_text().endswith("hello")
     page.widget("after").locator("input").click()
-    for _ in range(100):
-        if device_values(device)["after"] is True:
-            break
-        page.page.wait_for_timeout(100)
-    assert device_values(device)["after"] is True
+    wait_device_value(device, page, "after", True)
 
 
 def test_refused_write_shows_the_reason_and_restores_the_control(start_device, tmp_path, open_page):
@@ -149,11 +146,7 @@ def test_refused_write_shows_the_reason_and_restores_the_control(start_device, t
     # With the token in the page's address, the same write goes through.
     page2 = open_page(device, "/#token=s3cret").wait_ready()
     page2.widget("pump").locator("input").click()
-    for _ in range(100):
-        if device_values(device)["pump"] is True:
-            break
-        page2.page.wait_for_timeout(100)
-    assert device_values(device)["pump"] is True
+    wait_device_value(device, page2, "pump", True)
 
 
 def test_page_shows_offline_and_recovers_after_a_restart(start_device, tmp_path, open_page):
@@ -166,8 +159,7 @@ def test_page_shows_offline_and_recovers_after_a_restart(start_device, tmp_path,
     assert "first boot" in page.widget("msg").inner_text()
     device.stop()
     page.page.wait_for_selector("body[data-state=offline]", timeout=15000)
-    again = start_device(str(tmp_path / "app.py"), cwd=str(tmp_path), port=device.port)
-    again.proc  # same port, new boot id
+    start_device(str(tmp_path / "app.py"), cwd=str(tmp_path), port=device.port)  # new boot id
     page.page.wait_for_selector("body[data-state=live]", timeout=20000)
     page.page.wait_for_function(
         "() => document.querySelector('[data-widget=msg]').innerText.includes('first boot')",
@@ -193,3 +185,14 @@ def test_falls_back_to_polling_when_streams_are_refused(start_device, tmp_path, 
         "s => document.querySelector('[data-widget=lamp] input').checked != s",
         arg=state, timeout=10000)
     assert any("/data?boot=" in url for url in page.requests)
+
+
+def test_push_reaches_a_second_page_within_a_fraction_of_a_second(demo, open_page):
+    a = open_page(demo).wait_ready()
+    b = open_page(demo).wait_ready()
+    assert b.page.inner_text("#status") == "live"  # on the stream, not polling
+    polls_before = sum("/data" in url for url in b.requests)
+    a.widget("fan").locator("input[type=checkbox]").click()
+    b.page.wait_for_function(
+        "() => document.querySelector('[data-widget=fan] input').checked", timeout=900)
+    assert sum("/data" in url for url in b.requests) == polls_before

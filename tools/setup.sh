@@ -12,6 +12,11 @@ if ! cmp -s requirements.txt .venv/requirements.installed; then
   cp requirements.txt .venv/requirements.installed
 fi
 
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+if ! command -v npm >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
 if ! cmp -s package-lock.json node_modules/.package-lock.installed; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.package-lock.installed
@@ -19,7 +24,6 @@ fi
 
 # Chromium drives the UI tests; only the test target asks for it.
 if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
