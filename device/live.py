@@ -17,7 +17,7 @@ class LiveStreams:
     max_streams = 4
     #: ``set()`` calls within this window go out as one message, in ms.
     coalesce_ms = 50
-    #: A comment line this often lets a dead connection be noticed, in s.
+    #: A "ping" event this often lets both ends notice a dead connection, in s.
     heartbeat_s = 15
 
     def __init__(self, dash):
@@ -61,6 +61,9 @@ class LiveStreams:
     async def _stream(self, request, sse):
         dash = self.dash
         self.count += 1
+        # A page sends nothing after its request, so end-of-file on the socket
+        # means it left: free the slot now rather than at the next failed write.
+        watcher = asyncio.create_task(_until_closed(request.sock[0], asyncio.current_task()))
         try:
             sent = _resume_version(request, dash)
             while True:
@@ -69,14 +72,25 @@ class LiveStreams:
                     sent = dash.version
                     await sse.send(state, event_id="%s:%d" % (dash.boot, sent))
                 else:
-                    await sse.send("", comment=True)
+                    # A named event, not a comment: the page's watchdog sees it.
+                    await sse.send("{}", event="ping")
                 await self._tick.wait()
                 # Still writing the last message: wait, and the next message
                 # carries everything since the last one sent.
                 while sse.queue:
                     await asyncio.sleep_ms(self.coalesce_ms)
         finally:
+            watcher.cancel()
             self.count -= 1
+
+
+async def _until_closed(reader, stream_task):
+    try:
+        while await reader.read(16):
+            pass
+    except OSError:
+        pass
+    stream_task.cancel()
 
 
 def _resume_version(request, dash):

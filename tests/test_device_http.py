@@ -1,0 +1,592 @@
+"""The device server over real HTTP, running under the MicroPython unix port:
+the JSON routes, callbacks, the static bundle and the SSE stream."""
+
+import gzip
+import http.client
+import json
+import os
+import socket
+import time
+
+import pytest
+
+from conftest import BOARD
+
+WWW = os.path.join(BOARD, "www")
+
+# A device with no sensor task: nothing changes unless a test writes, so
+# versions are exact. Callbacks make their effect visible over HTTP.
+APP = """
+import asyncio
+import sys
+
+from dashboard import Dashboard
+from live import LiveStreams
+from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+from compass import Compass
+
+LiveStreams.max_streams = %(max_streams)d
+LiveStreams.heartbeat_s = %(heartbeat_s)d
+
+dash = Dashboard("Test app", static_dir=None%(options)s)
+dash.add(Toggle("pump", "Pump"))
+dash.add(Label("status", "Status"))
+dash.add(Slider("speed", "Speed", min=0, max=10, step=2))
+dash.add(Number("echo", "Echo", precision=0))
+dash.add(Number("reading", "Reading", unit="V", precision=2))
+dash.add(Level("tank", "Tank"))
+dash.add(Compass("wind", "Wind"))
+dash.add(Button("fail", "Fail"))
+dash.add(Button("glitch", "Glitch"))
+dash.add(Button("noop", "No-op"))
+
+
+@dash.on_write("pump")
+def pump(on):
+    dash.set("status", "pumping" if on else "idle")
+
+
+@dash.on_write("speed")
+async def speed(value):
+    await asyncio.sleep_ms(20)
+    dash.set("echo", value * 10)
+
+
+@dash.on_write("fail")
+def fail(_):
+    raise RuntimeError("callback failed on purpose")
+
+
+@dash.on_write("glitch")
+def glitch(_):
+    # What a broken sensor reports.
+    dash.set("reading", float("nan"))
+    dash.set("tank", float("inf"))
+    dash.set("wind", float("-inf"))
+
+
+dash.set("reading", 3.14159)
+dash.set("tank", 40)
+dash.set("wind", 370)
+dash.run("127.0.0.1", int(sys.argv[1]))
+"""
+APP_IDS = ["pump", "status", "speed", "echo", "reading", "tank", "wind",
+             "fail", "glitch", "noop"]
+APP_INITIAL = {"pump": False, "status": "", "speed": 0, "echo": None,
+                 "reading": 3.14, "tank": 40, "wind": 10}
+
+
+def strict_json(raw):
+    """Parse JSON as a browser does: NaN and Infinity are not JSON."""
+    def refuse(name):
+        raise ValueError("not JSON: %s" % name)
+    return json.loads(raw, parse_constant=refuse)
+
+
+@pytest.fixture
+def start_app(start_device, tmp_path):
+    def start(options="", max_streams=8, heartbeat_s=1):
+        with open(tmp_path / "app.py", "w") as f:
+            f.write(APP % {"options": options, "max_streams": max_streams,
+                           "heartbeat_s": heartbeat_s})
+        return start_device(script="app.py", cwd=str(tmp_path))
+    return start
+
+
+@pytest.fixture
+def app(start_app):
+    return start_app()
+
+
+def write(dev, body):
+    return dev.request("/data", body=body, headers={"Content-Type": "application/json"})
+
+
+def wait_for(f, what, timeout=10):
+    """Poll f() until it returns something true; generous, not a timing test."""
+    deadline = time.time() + timeout
+    while True:
+        result = f()
+        if result:
+            return result
+        if time.time() > deadline:
+            raise AssertionError("%s did not happen within %d s" % (what, timeout))
+        time.sleep(0.05)
+
+
+def raw_get(dev, path, headers=None):
+    """A GET with the path sent exactly as given (no client normalisation)."""
+    conn = http.client.HTTPConnection("127.0.0.1", dev.port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, r.headers, r.read()
+    finally:
+        conn.close()
+
+
+# ---- schema and state -------------------------------------------------------
+
+def test_schema_lists_widgets_in_declaration_order_with_params(demo):
+    status, headers, schema = demo.request("/schema")
+    assert status == 200
+    assert schema["title"] == "Greenhouse"
+    assert [w["id"] for w in schema["widgets"]] == [
+        "temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset"]
+    assert [w["kind"] for w in schema["widgets"]] == [
+        "number", "number", "toggle", "slider", "level", "compass", "label", "button"]
+    widgets = {w["id"]: w for w in schema["widgets"]}
+    assert widgets["led"] == {"id": "led", "kind": "slider", "label": "LED brightness",
+                              "min": 0, "max": 100, "step": 5, "unit": "%"}
+    assert widgets["temperature"]["unit"] == "°C"
+    assert widgets["temperature"]["precision"] == 1
+    assert widgets["fan"] == {"id": "fan", "kind": "toggle", "label": "Fan"}
+    assert widgets["wind"]["unit"] == "°"
+    assert schema["boot"] == demo.request("/data")[2]["boot"]
+
+
+def test_data_has_every_stored_value(demo):
+    status, headers, state = demo.request("/data")
+    assert status == 200
+    assert headers["Cache-Control"] == "no-store"
+    # Every widget but the momentary button; the sensor task filled the readings.
+    assert set(state["values"]) == {"temperature", "humidity", "fan", "led", "tank",
+                                    "wind", "uptime"}
+    assert state["values"]["fan"] is False
+    assert state["values"]["led"] == 0
+    assert isinstance(state["values"]["temperature"], float)
+    assert isinstance(state["version"], int) and state["version"] > 0
+    assert len(state["boot"]) == 8
+
+
+def test_bench_schema_and_initial_state(app):
+    schema = app.request("/schema")[2]
+    assert [w["id"] for w in schema["widgets"]] == APP_IDS
+    state = app.request("/data")[2]
+    assert state["values"] == APP_INITIAL
+    assert state["version"] == 3
+
+
+def test_since_returns_only_changes(app):
+    state = app.request("/data")[2]
+    boot, v0 = state["boot"], state["version"]
+    status, _, raw = app.request("/data?since=%d&boot=%s" % (v0, boot))
+    assert (status, raw) == (204, b"")
+    assert write(app, {"speed": 4})[0] == 200
+    wait_for(lambda: app.request("/data")[2]["values"]["echo"] == 40, "the speed callback")
+    status, _, changes = app.request("/data?since=%d&boot=%s" % (v0, boot))
+    assert status == 200
+    assert changes["values"] == {"speed": 4, "echo": 40}
+    assert changes["version"] == v0 + 2
+    # From the middle: only what changed after it.
+    changes = app.request("/data?since=%d&boot=%s" % (v0 + 1, boot))[2]
+    assert changes["values"] == {"echo": 40}
+    status, _, raw = app.request("/data?since=%d&boot=%s" % (v0 + 2, boot))
+    assert status == 204
+
+
+def test_since_with_another_boot_gets_everything(app):
+    state = app.request("/data")[2]
+    for query in ("?since=%d&boot=0badb007" % state["version"],
+                  "?since=%d" % state["version"],
+                  "?since=999&boot=%s" % state["boot"]):
+        status, _, again = app.request("/data" + query)
+        assert status == 200, query
+        assert again == state, query
+
+
+def test_since_must_be_a_number(app):
+    boot = app.request("/data")[2]["boot"]
+    status, _, body = app.request("/data?since=x&boot=" + boot)
+    assert status == 400
+    assert body == {"error": "since must be a whole number", "widget": None}
+
+
+# ---- writes -----------------------------------------------------------------
+
+def test_valid_writes_change_state_and_version(app):
+    before = app.request("/data")[2]
+    status, _, reply = write(app, {"pump": True})
+    assert status == 200
+    # The pump and the status its callback set.
+    assert reply == {"boot": before["boot"], "version": before["version"] + 2}
+    values = app.request("/data")[2]["values"]
+    assert values["pump"] is True
+    assert values["status"] == "pumping"
+    status, _, reply = write(app, {"pump": False, "speed": 10.0})
+    assert status == 200
+    wait_for(lambda: app.request("/data")[2]["values"]["echo"] == 100, "the speed callback")
+    values = app.request("/data")[2]["values"]
+    assert values["pump"] is False and values["status"] == "idle"
+    assert values["speed"] == 10 and isinstance(values["speed"], int)
+
+
+def test_writing_the_same_value_changes_nothing(app):
+    write(app, {"pump": True})
+    v = app.request("/data")[2]["version"]
+    assert write(app, {"pump": True})[2]["version"] == v
+
+
+BAD_WRITES = [
+    ("wrong type", {"pump": 1}, 400, "pump", "expected true or false"),
+    ("text for a number", {"speed": "4"}, 400, "speed", "expected a number"),
+    ("out of range", {"speed": 12}, 400, "speed", "outside 0..10"),
+    ("below range", {"speed": -2}, 400, "speed", "outside 0..10"),
+    ("off step", {"speed": 3}, 400, "speed", "not a multiple of step 2"),
+    ("unknown id", {"valve": True}, 400, "valve", "no widget"),
+    ("read-only label", {"status": "hacked"}, 400, "status", "read-only"),
+    ("read-only number", {"reading": 1.0}, 400, "reading", "read-only"),
+    ("button not pressed", {"noop": False}, 400, "noop", "send true"),
+    ("good and bad together", {"pump": True, "speed": 3}, 400, "speed", "multiple of step"),
+    ("not JSON", b"{pump: true}", 400, None, "not valid JSON"),
+    ("empty body", b"", 400, None, "not valid JSON"),
+    ("a list", [{"pump": True}], 400, None, "JSON object"),
+    ("null", b"null", 400, None, "JSON object"),
+    ("a string", b'"pump"', 400, None, "JSON object"),
+    ("no changes", {}, 400, None, "JSON object"),
+    ("too large", {"pump": True, "pad": "x" * 2000}, 413, None, "too large"),
+    ("past the server's limit", {"pad": "x" * 20000}, 413, None, "too large"),
+]
+
+
+@pytest.mark.parametrize("body, status, widget, reason",
+                         [case[1:] for case in BAD_WRITES], ids=[c[0] for c in BAD_WRITES])
+def test_invalid_writes_are_rejected_and_change_nothing(app, body, status, widget, reason):
+    before = app.request("/data")[2]
+    got_status, headers, reply = write(app, body)
+    assert got_status == status
+    assert "json" in headers["Content-Type"]
+    assert set(reply) == {"error", "widget"}
+    assert reply["widget"] == widget
+    assert reason in reply["error"]
+    # No callback ran either: the pump's would have changed the status.
+    assert app.request("/data")[2] == before
+
+
+def test_other_methods_get_json_405(app):
+    status, _, reply = app.request("/data", method="PUT", body=b"{}")
+    assert status == 405
+    assert reply == {"error": "method not allowed", "widget": None}
+
+
+def test_writes_need_the_token_when_set(start_app):
+    dev = start_app(', token="s3cret"')
+    status, _, reply = write(dev, {"pump": True})
+    assert status == 401
+    assert reply["widget"] is None
+    status, _, reply = dev.request("/data", body={"pump": True},
+                                   headers={"Authorization": "Bearer wrong"})
+    assert status == 401
+    assert dev.request("/data")[2]["values"]["pump"] is False
+    status, _, reply = dev.request("/data", body={"pump": True},
+                                   headers={"Authorization": "Bearer s3cret"})
+    assert status == 200
+    assert dev.request("/data")[2]["values"]["pump"] is True
+
+
+# ---- callbacks ----------------------------------------------------------------
+
+def test_callback_effect_is_visible(app):
+    write(app, {"pump": True})
+    assert app.request("/data")[2]["values"]["status"] == "pumping"
+    write(app, {"pump": False})
+    assert app.request("/data")[2]["values"]["status"] == "idle"
+
+
+def test_coroutine_callback_runs(app):
+    assert write(app, {"speed": 6})[0] == 200
+    wait_for(lambda: app.request("/data")[2]["values"]["echo"] == 60,
+             "the coroutine callback")
+
+
+def test_failing_callback_leaves_the_server_working(app):
+    before = app.request("/data")[2]
+    status, _, reply = write(app, {"fail": True})
+    # The write was valid; the callback's bug is the device program's.
+    assert status == 200
+    assert reply["version"] == before["version"]
+    wait_for(lambda: "callback failed on purpose" in app.output(), "the traceback in the log")
+    assert "callback for 'fail' failed" in app.output()
+    assert write(app, {"pump": True})[0] == 200
+    assert app.request("/data")[2]["values"]["status"] == "pumping"
+
+
+def test_button_press_stores_nothing(app):
+    before = app.request("/data")[2]
+    assert write(app, {"noop": True})[0] == 200
+    assert app.request("/data")[2] == before
+
+
+# ---- reads are side-effect free, failed readings are null -----------------------
+
+def test_gets_never_change_state(app):
+    write(app, {"pump": True})
+    before = app.request("/data")[2]
+    for path in ("/schema", "/data", "/data?since=1&boot=" + before["boot"],
+                 "/data?since=0", "/", "/nowhere", "/events?x=1"):
+        if path.startswith("/events"):
+            with EventStream(app, path) as stream:
+                stream.next_state()
+        else:
+            app.request(path)
+    assert app.request("/data")[2] == before
+
+
+def test_nan_and_inf_readings_are_null_in_valid_json(app):
+    assert write(app, {"glitch": True})[0] == 200
+    status, _, raw = raw_get(app, "/data")
+    assert status == 200
+    values = strict_json(raw)["values"]
+    assert values["reading"] is None
+    assert values["tank"] is None
+    assert values["wind"] is None
+    with EventStream(app, "/events") as stream:
+        assert stream.next_state()["values"]["reading"] is None
+
+
+def test_unknown_paths_give_json_404(app, demo):
+    for dev in (app, demo):
+        for path in ("/nowhere", "/data/extra", "/schema.json"):
+            status, headers, reply = dev.request(path)
+            assert status == 404, (dev.url, path)
+            assert reply == {"error": "not found", "widget": None}
+
+
+# ---- the static bundle --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def manifest():
+    with open(os.path.join(WWW, "manifest.json")) as f:
+        return json.load(f)
+
+
+def bundled(path):
+    with open(WWW + path + ".gz", "rb") as f:
+        return f.read()
+
+
+def runtime_file(manifest, suffix):
+    paths = [p for p in manifest if p.startswith("/rt-") and p.endswith(suffix)]
+    assert paths, "no %s runtime file in the bundle" % suffix
+    return paths[0]
+
+
+def test_index_is_served_gzipped_with_etag(demo, manifest):
+    assert "/index.html" in manifest
+    status, headers, body = raw_get(demo, "/", {"Accept-Encoding": "gzip, deflate"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["Content-Type"].startswith("text/html")
+    assert headers["ETag"] == '"%s"' % manifest["/index.html"][0]
+    assert headers["Cache-Control"] == "no-cache"
+    assert int(headers["Content-Length"]) == manifest["/index.html"][1] == len(body)
+    assert body == bundled("/index.html")
+    assert b"<html" in gzip.decompress(body).lower()
+
+
+def test_if_none_match_gives_304(demo, manifest):
+    etag = '"%s"' % manifest["/index.html"][0]
+    status, headers, body = raw_get(demo, "/", {"Accept-Encoding": "gzip",
+                                                "If-None-Match": etag})
+    assert status == 304
+    assert body == b""
+    assert headers["ETag"] == etag
+    status, _, _ = raw_get(demo, "/index.html", {"Accept-Encoding": "gzip",
+                                                 "If-None-Match": '"0000"'})
+    assert status == 200
+
+
+def test_runtime_files_are_immutable_with_their_types(demo, manifest):
+    for suffix, mime in ((".mjs", "text/javascript"), (".wasm", "application/wasm"),
+                         ("/core.js", "text/javascript")):
+        path = runtime_file(manifest, suffix)
+        status, headers, body = raw_get(demo, path, {"Accept-Encoding": "gzip"})
+        assert status == 200, path
+        assert headers["Content-Type"] == mime
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["ETag"] == '"%s"' % manifest[path][0]
+        assert body == bundled(path)
+
+
+def test_app_files_are_revalidated(demo, manifest):
+    status, headers, body = raw_get(demo, "/pyscript.toml", {"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/plain")
+    assert headers["Cache-Control"] == "no-cache"
+    assert b"[files]" in gzip.decompress(body)
+
+
+@pytest.mark.parametrize("path", [
+    "/../main.py", "/main.py", "/lib/dashboard.mpy", "/lib/../main.py",
+    "/manifest.json", "/index.html.gz", "/www/index.html", "/%2e%2e/main.py",
+])
+def test_paths_outside_the_manifest_are_404(demo, path):
+    status, headers, body = raw_get(demo, path, {"Accept-Encoding": "gzip"})
+    assert status == 404
+    assert json.loads(body) == {"error": "not found", "widget": None}
+
+
+def test_clients_without_gzip_get_the_plain_file(demo, manifest):
+    for path in ("/pyscript.toml", "/index.html", runtime_file(manifest, ".mjs")):
+        status, headers, body = raw_get(demo, path)
+        assert status == 200, path
+        assert "Content-Encoding" not in headers
+        assert body == gzip.decompress(bundled(path))
+
+
+# ---- server-sent events -------------------------------------------------------
+
+class EventStream:
+    """One GET /events over a raw socket, read event by event."""
+
+    def __init__(self, dev, path="/events", headers=None, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", dev.port), timeout=timeout)
+        lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1"]
+        lines += ["%s: %s" % kv for kv in (headers or {}).items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.buf = b""
+        head = self._read_until(b"\r\n\r\n").decode()
+        status_line, *header_lines = head.split("\r\n")
+        self.status = int(status_line.split()[1])
+        self.headers = {k.lower(): v for k, v in
+                        (line.split(": ", 1) for line in header_lines)}
+
+    def _read_until(self, sep):
+        while sep not in self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise EOFError("stream closed; got %r" % self.buf)
+            self.buf += chunk
+        part, self.buf = self.buf.split(sep, 1)
+        return part
+
+    def body(self):
+        """The rest of a non-stream response."""
+        while True:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                return self.buf
+            self.buf += chunk
+
+    def next_event(self):
+        """{"comment": ...} or {"id": ..., "data": parsed JSON}."""
+        event = {}
+        for line in self._read_until(b"\n\n").decode().split("\n"):
+            field, _, value = line.partition(": ")
+            if field == "":
+                event["comment"] = value
+            elif field == "data":
+                event["data"] = strict_json(value)
+            else:
+                event[field] = value
+        return event
+
+    def next_state(self):
+        """The next state message, skipping heartbeats; checks its id."""
+        while True:
+            event = self.next_event()
+            if "data" in event and event.get("event") != "ping":
+                state = event["data"]
+                assert event["id"] == "%s:%d" % (state["boot"], state["version"])
+                return state
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def test_events_send_full_state_then_only_changes(app):
+    with EventStream(app) as stream:
+        assert stream.status == 200
+        assert stream.headers["content-type"] == "text/event-stream"
+        first = stream.next_state()
+        assert first["values"] == APP_INITIAL
+        assert write(app, {"pump": True})[0] == 200
+        # The pump and the status its callback set, in one message.
+        change = stream.next_state()
+        assert change["values"] == {"pump": True, "status": "pumping"}
+        assert change["version"] == first["version"] + 2
+        assert write(app, {"speed": 8})[0] == 200
+        seen = {}
+        while seen != {"speed": 8, "echo": 80}:
+            values = stream.next_state()["values"]
+            assert set(values) <= {"speed", "echo"}
+            seen.update(values)
+
+
+def test_events_resume_from_last_event_id(app):
+    state = app.request("/data")[2]
+    boot, v0 = state["boot"], state["version"]
+    write(app, {"pump": True})
+    # A page that saw v0 gets only what changed since.
+    with EventStream(app, headers={"Last-Event-ID": "%s:%d" % (boot, v0)}) as stream:
+        assert stream.next_state()["values"] == {"pump": True, "status": "pumping"}
+    # A page that is up to date gets nothing until something changes.
+    with EventStream(app, headers={"Last-Event-ID": "%s:%d" % (boot, v0 + 2)}) as stream:
+        write(app, {"speed": 2})
+        values = stream.next_state()["values"]
+        assert set(values) <= {"speed", "echo"} and values["speed"] == 2
+
+
+def test_events_resume_from_query(app):
+    state = app.request("/data")[2]
+    boot, v0 = state["boot"], state["version"]
+    write(app, {"pump": True})
+    with EventStream(app, "/events?boot=%s&since=%d" % (boot, v0)) as stream:
+        assert stream.next_state()["values"] == {"pump": True, "status": "pumping"}
+
+
+def test_events_after_a_reboot_send_everything(app):
+    write(app, {"pump": True})
+    state = app.request("/data")[2]
+    for headers, path in (({"Last-Event-ID": "0badb007:%d" % state["version"]}, "/events"),
+                          ({}, "/events?boot=0badb007&since=1"),
+                          ({"Last-Event-ID": "%s:999" % state["boot"]}, "/events"),
+                          ({"Last-Event-ID": "garbage"}, "/events")):
+        with EventStream(app, path, headers) as stream:
+            assert stream.next_state() == state, (path, headers)
+
+
+def test_quiet_streams_get_pings(app):
+    with EventStream(app) as stream:
+        stream.next_state()
+        event = stream.next_event()
+        assert event["event"] == "ping" and event["data"] == {}
+
+
+def test_streams_past_the_cap_get_503_and_slots_free_up(start_app):
+    # No heartbeat during the test: a closed stream must free its slot by itself.
+    app = start_app(max_streams=2, heartbeat_s=600)
+    first, second = EventStream(app), EventStream(app)
+    try:
+        first.next_state()
+        second.next_state()
+        with EventStream(app) as third:
+            assert third.status == 503
+            reply = json.loads(third.body())
+            assert reply["widget"] is None
+            assert "too many live streams" in reply["error"]
+        # The polling fallback still answers.
+        assert app.request("/data")[0] == 200
+        first.close()
+
+        # The device sees the socket close and frees the slot.
+        def reconnect():
+            stream = EventStream(app)
+            if stream.status == 200:
+                return stream
+            stream.close()
+            time.sleep(0.2)
+        with wait_for(reconnect, "a freed stream slot") as again:
+            assert again.next_state()["values"] == APP_INITIAL
+    finally:
+        first.close()
+        second.close()

@@ -1,0 +1,70 @@
+"""The widget schema cases (schema_cases.py) on every runtime that imports
+dashschema: CPython, MicroPython from source, and MicroPython from the .mpy
+files the build puts on the board."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BOARD, MICROPYTHON, ROOT
+
+SHARED = os.path.join(ROOT, "shared")
+CASES_SCRIPT = os.path.join(ROOT, "tests", "schema_cases.py")
+
+if SHARED not in sys.path:
+    sys.path.insert(0, SHARED)
+
+import schema_cases  # noqa: E402  (needs shared/ on sys.path)
+
+CASES = schema_cases.cases()
+
+
+def run_cases(lib):
+    """{case name: "ok" or the failure} from one MicroPython run."""
+    # ".frozen" holds the unix port's built-in modules; lib is where
+    # dashschema and compass come from.
+    env = dict(os.environ, MICROPYPATH=".frozen:" + lib)
+    proc = subprocess.run([MICROPYTHON, CASES_SCRIPT], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=os.path.dirname(CASES_SCRIPT))
+    results = {}
+    for line in proc.stdout.splitlines():
+        results.update(json.loads(line))
+    if proc.returncode or set(results) != set(CASES):
+        pytest.fail("micropython %s with %s:\n%s%s" % (
+            os.path.basename(CASES_SCRIPT), lib, proc.stdout, proc.stderr))
+    return results
+
+
+@pytest.fixture(scope="session")
+def micropython_source_results():
+    return run_cases(SHARED)
+
+
+@pytest.fixture(scope="session")
+def micropython_mpy_results():
+    lib = os.path.join(BOARD, "lib")
+    if not os.path.isfile(os.path.join(lib, "dashschema", "kinds.mpy")):
+        pytest.fail("no compiled board lib in %s: run tools/build.py first" % lib)
+    return run_cases(lib)
+
+
+def test_there_are_cases():
+    assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cpython(name):
+    getattr(schema_cases, name)()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_micropython_source(name, micropython_source_results):
+    assert micropython_source_results[name] == "ok"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_micropython_mpy(name, micropython_mpy_results):
+    assert micropython_mpy_results[name] == "ok"
