@@ -166,11 +166,17 @@ def test_page_shows_offline_and_recovers_after_a_restart(start_device, tmp_path,
         timeout=10000)
 
 
-def test_falls_back_to_polling_when_streams_are_refused(start_device, tmp_path, open_page):
+def test_falls_back_to_polling_when_streams_are_refused_then_returns_to_push(start_device, tmp_path, open_page):
     device = custom_device(start_device, tmp_path, """
         from live import LiveStreams
+        from dashschema.kinds import Button
         LiveStreams.max_streams = 0
         dash.add(Toggle("lamp", "Lamp"))
+        dash.add(Button("open", "Open streams"))
+
+        @dash.on_write("open")
+        def open_streams(_):
+            LiveStreams.max_streams = 4
 
         async def flip():
             while True:
@@ -185,6 +191,10 @@ def test_falls_back_to_polling_when_streams_are_refused(start_device, tmp_path, 
         "s => document.querySelector('[data-widget=lamp] input').checked != s",
         arg=state, timeout=10000)
     assert any("/data?boot=" in url for url in page.requests)
+    # Once the device takes streams again, the page goes back to push.
+    page.widget("open").locator("button").click()
+    page.page.wait_for_function(
+        "() => document.querySelector('#status').innerText == 'live'", timeout=30000)
 
 
 def test_push_reaches_a_second_page_within_a_fraction_of_a_second(demo, open_page):
