@@ -1,5 +1,8 @@
 # splitdash: `make demo` runs the demo device on the MicroPython unix port,
 # `make test` runs the whole suite. Both set everything up on a fresh clone.
+# A board on USB: `make deploy DEVICE=/dev/ttyACM0` puts the dashboard on it,
+# `make dev DEVICE=...` runs this tree on it without writing its flash.
+# `make serve DEVICE_URL=http://<board>` serves the page from this machine.
 PORT ?= 8000
 HEAP ?= 256K
 VENV := .venv
@@ -7,8 +10,11 @@ PY := $(VENV)/bin/python
 BOARD := build/board
 # The unix port's own modules (asyncio) are frozen in ".frozen".
 MICROPYPATH := .frozen:lib
+# The board's settings, written to it as config.json (git-ignored; see
+# device/config.example.json).
+CONFIG ?= device/config.local.json
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test bench clean deploy dev serve bench-bundle
 
 setup:
 	@tools/setup.sh
@@ -24,6 +30,21 @@ test:
 	@tools/setup.sh --with-browser
 	@$(PY) tools/build.py --quiet
 	@$(PY) -m pytest -q tests
+
+deploy: setup
+	@$(PY) tools/deploy.py --config $(CONFIG) $(DEPLOY_ARGS) $(DEVICE)
+
+dev: setup
+	@$(PY) tools/deploy.py --dev --config $(CONFIG) $(DEPLOY_ARGS) $(DEVICE)
+
+serve: build
+	@$(PY) tools/serve.py --port $(PORT) $(DEVICE_URL)
+
+bench-bundle:
+	@tools/setup.sh --with-browser
+	@$(PY) tools/build.py --quiet
+	@$(PY) bench/bundle_budget.py
+	@$(PY) bench/bundle_budget.py --laptop
 
 clean:
 	rm -rf build

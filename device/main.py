@@ -2,17 +2,22 @@
 
 Run on the unix port: ``micropython main.py [port]``; on a board it starts at
 boot. Swap ``sensors_sim`` for real drivers and nothing else changes.
+Settings (title, port, write token, WiFi) come from ``config.json``, see
+``board_config.py``; a port given on the command line wins.
 """
 
 import asyncio
 import sys
 
+import board_config
 from dashboard import Dashboard
 from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
 from compass import Compass
 import sensors_sim as sensors
 
-dash = Dashboard("Greenhouse")
+config = board_config.load()
+dash = Dashboard(config["title"] or "Greenhouse", token=config["token"])
+board_config.enable_cors(dash.app, config["cors_origins"])
 dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
 dash.add(Number("humidity", "Humidity", unit="%", precision=0))
 dash.add(Toggle("fan", "Fan"))
@@ -66,4 +71,5 @@ async def main(port):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 80))
+    board_config.start_network(config)
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else config["port"]))

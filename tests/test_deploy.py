@@ -1,0 +1,301 @@
+"""Deploying to a board. The MicroPython unix port's REPL, behind a pair of
+pseudo-terminals, plays the board: its filesystem is a temporary directory
+and mpremote reaches it through a device path, as it would a USB serial port.
+The unix port cannot soft-reset, so mpremote always `resume`s."""
+
+import gzip
+import hashlib
+import json
+import os
+import pty
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tty
+import urllib.error
+import urllib.request
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+import pytest
+import serial
+
+from conftest import BOARD, BOARD_HOST, MICROPYTHON, ROOT, free_port
+
+MPREMOTE = os.path.join(os.path.dirname(sys.executable), "mpremote")
+DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
+
+
+class PtyBoard:
+    """The unix port's REPL on one pseudo-terminal, its bytes pumped to and
+    from a second one whose device path (``port``) mpremote opens."""
+
+    def __init__(self, root):
+        self.root = root
+        os.makedirs(root, exist_ok=True)
+        self._board, board_tty = pty.openpty()
+        self._host, self._host_tty = pty.openpty()
+        # Raw both ends: no newline translation or echo between REPL and mpremote.
+        tty.setraw(board_tty)
+        tty.setraw(self._host_tty)
+        self.port = os.ttyname(self._host_tty)
+        self.output = bytearray()  # what the board printed, for failure reports
+        self.proc = subprocess.Popen(
+            [MICROPYTHON, "-X", "heapsize=512K"], stdin=board_tty, stdout=board_tty,
+            stderr=board_tty, cwd=root, env=dict(os.environ, MICROPYPATH=".frozen:lib"),
+            start_new_session=True)
+        os.close(board_tty)
+        # self._host_tty stays open: a master reads EIO while its slave has no opener.
+        self._stopped = False
+        self._pump = threading.Thread(target=self._run, daemon=True)
+        self._pump.start()
+
+    def _run(self):
+        other = {self._board: self._host, self._host: self._board}
+        while not self._stopped:
+            for fd in select.select(list(other), [], [], 0.1)[0]:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    return  # the REPL's process ended
+                if fd == self._board:
+                    self.output += data
+                while data:
+                    data = data[os.write(other[fd], data):]
+
+    def mpremote(self, *args, check=True):
+        result = subprocess.run([MPREMOTE, "connect", self.port, "resume"] + list(args),
+                                capture_output=True, text=True, timeout=60)
+        if check:
+            assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def files(self):
+        return tree_hashes(self.root)
+
+    def mtimes(self):
+        return {p: os.stat(os.path.join(self.root, p)).st_mtime_ns for p in self.files()}
+
+    def run_app(self, port, script="exec(open('main.py').read())"):
+        """Run a program on the board's REPL as __main__, as a board runs
+        main.py at boot, and wait for it to take HTTP connections."""
+        self.mpremote("exec", "--no-follow", script)
+        wait_for_port(port, self.proc, lambda: self.output.decode(errors="replace"))
+        return SimpleNamespace(port=port, url="http://127.0.0.1:%d" % port)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        self._stopped = True
+        self._pump.join()
+        for fd in (self._board, self._host, self._host_tty):
+            os.close(fd)
+
+
+def wait_for_port(port, proc, output):
+    """Wait for a server on ``port`` while ``proc`` runs; ``output()`` tells why not."""
+    deadline = time.time() + 30
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("nothing came up on port %d:\n%s" % (port, output()))
+
+
+@pytest.fixture
+def board(tmp_path):
+    b = PtyBoard(str(tmp_path / "board"))
+    yield b
+    b.stop()
+
+
+def deploy(*args):
+    return subprocess.run([sys.executable, DEPLOY] + list(args), capture_output=True,
+                          text=True, timeout=120)
+
+
+def tree_hashes(root):
+    """{path: sha256} of every file below root."""
+    found = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
+def get(url, headers=None, method="GET", body=None):
+    req = urllib.request.Request(url, headers=headers or {}, method=method, data=body)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def write_config(path, **settings):
+    path.write_text(json.dumps(settings))
+    return str(path)
+
+
+def test_mpremote_reaches_the_emulated_board(board):
+    with open(os.path.join(board.root, "hello.txt"), "w") as f:
+        f.write("hi")
+    assert "hello.txt" in board.mpremote("fs", "ls").stdout
+
+
+def test_deploy_copies_what_differs_and_the_board_serves_the_dashboard(board, tmp_path, open_page):
+    port = free_port()
+    origin = "http://laptop.test:8000"
+    config = write_config(tmp_path / "config.json", title="Deployed greenhouse", port=port,
+                          token="s3cret", cors_origins=[origin])
+    result = subprocess.run(["make", "-s", "deploy", "DEVICE=" + board.port, "CONFIG=" + config,
+                             "DEPLOY_ARGS=--no-reset"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected = tree_hashes(BOARD)
+    with open(config, "rb") as f:
+        expected["config.json"] = hashlib.sha256(f.read()).hexdigest()
+    assert board.files() == expected
+    assert any(p.startswith("lib/") and p.endswith(".mpy") for p in expected)
+    assert "www/manifest.json" in expected and "main.py" in expected
+
+    # A second deploy copies nothing: not one file on the board is rewritten.
+    before = board.mtimes()
+    result = deploy("--config", config, "--no-reset", board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "copying 0 " in result.stdout
+    assert board.mtimes() == before
+
+    # A damaged file and a changed config are copied again; what the build no
+    # longer has goes from lib/ and www/; the board's other files stay.
+    with open(os.path.join(board.root, "www", "style.css.gz"), "wb") as f:
+        f.write(b"damaged")
+    stale = os.path.join(board.root, "www", "rt-0000000000", "pyscript")
+    os.makedirs(stale)
+    with open(os.path.join(stale, "core.js.gz"), "wb") as f:
+        f.write(b"old runtime")
+    with open(os.path.join(board.root, "lib", "gone.mpy"), "wb") as f:
+        f.write(b"old module")
+    with open(os.path.join(board.root, "data.csv"), "w") as f:
+        f.write("the app's own file\n")
+    config = write_config(tmp_path / "config.json", title="Deployed greenhouse", port=port,
+                          token="s3cret", cors_origins=[origin], ap_ssid="greenhouse")
+    with open(config, "rb") as f:
+        expected["config.json"] = hashlib.sha256(f.read()).hexdigest()
+    before = board.mtimes()
+    result = deploy("--config", config, "--no-reset", board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = board.mtimes()
+    rewritten = sorted(p for p in after if after[p] != before.get(p))
+    assert rewritten == ["config.json", "www/style.css.gz"]
+    files = board.files()
+    assert files.pop("data.csv") and files == expected
+
+    # The board runs main.py as it would at boot: settings from config.json.
+    device = board.run_app(port)
+    status, _, body = get(device.url + "/schema")
+    assert status == 200 and json.loads(body)["title"] == "Deployed greenhouse"
+    status, headers, body = get(device.url + "/", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert b"py/main.py" in gzip.decompress(body)
+    status, headers, _ = get(device.url + "/data", {"Origin": origin})
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == origin
+    status, headers, _ = get(device.url + "/data", {"Origin": "http://elsewhere.test"})
+    assert "Access-Control-Allow-Origin" not in headers
+    write = json.dumps({"fan": True}).encode()
+    assert get(device.url + "/data", method="POST", body=write)[0] == 401
+    assert get(device.url + "/data", {"Authorization": "Bearer s3cret"}, "POST", write)[0] == 200
+
+    page = open_page(device).wait_ready()
+    assert page.page.title() == "Deployed greenhouse"
+    assert page.widget("temperature").count() == 1
+    assert {urlparse(url).hostname for url in page.requests} == {BOARD_HOST}
+    assert not page.errors
+
+
+def test_deploy_says_when_the_port_is_absent_or_busy(board, tmp_path):
+    result = deploy(os.path.join(str(tmp_path), "ttyUSB9"))
+    assert result.returncode != 0
+    assert "no serial port" in result.stderr and "plugged in" in result.stderr
+
+    config = write_config(tmp_path / "config.json", port=free_port())
+    with serial.Serial(board.port, exclusive=True):
+        result = deploy("--config", config, "--no-reset", board.port)
+    assert result.returncode != 0
+    assert "is busy" in result.stderr
+    assert board.files() == {}
+
+
+def test_deploy_refuses_a_bad_config(board, tmp_path):
+    bad = tmp_path / "config.json"
+    bad.write_text('{"port": 80,}')
+    result = deploy("--config", str(bad), "--no-reset", board.port)
+    assert result.returncode != 0 and "not valid JSON" in result.stderr
+    bad.write_text('{"wifi_pasword": "x"}')
+    result = deploy("--config", str(bad), "--no-reset", board.port)
+    assert result.returncode != 0 and "unknown setting 'wifi_pasword'" in result.stderr
+    assert board.files() == {}
+
+
+def test_dev_runs_the_app_from_the_laptop_over_mount(board, tmp_path):
+    port = free_port()
+    config = write_config(tmp_path / "config.json", title="On the laptop's disk", port=port)
+    log = tmp_path / "dev.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, DEPLOY, "--dev", "--resume", "--config", config,
+                                 board.port], stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        wait_for_port(port, proc, log.read_text)
+        url = "http://127.0.0.1:%d" % port
+        status, _, body = get(url + "/schema")
+        assert status == 200 and json.loads(body)["title"] == "On the laptop's disk"
+        status, headers, body = get(url + "/", {"Accept-Encoding": "gzip"})
+        assert status == 200 and b"py/main.py" in gzip.decompress(body)
+    finally:
+        # The unix port takes no Ctrl-C over the pty while it runs a program,
+        # so mpremote could not stop the app tidily: end it all.
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    # Nothing was written to the board.
+    assert board.files() == {}
+
+
+def test_mip_installs_the_library_offline_from_a_local_path(board):
+    package = os.path.join(ROOT, "device", "package.json")
+    result = board.mpremote("mip", "install", "--target", "lib", package)
+    assert "Done" in result.stdout
+    with open(package) as f:
+        listed = {target for target, _ in json.load(f)["urls"]}
+    shared = {os.path.relpath(os.path.join(d, n), os.path.join(ROOT, "shared"))
+              for d, _, names in os.walk(os.path.join(ROOT, "shared", "dashschema"))
+              for n in names if n.endswith(".py")}
+    assert shared <= listed
+    installed = {p[len("lib/"):] for p in board.files()}
+    assert installed == listed
+    # Microdot is not in the package (mip cannot fetch it offline): the board
+    # gets it the way deploy ships it.
+    board.mpremote("fs", "cp", "-r", os.path.join(BOARD, "lib", "microdot"), ":lib/")
+
+    port = free_port()
+    app = ("from dashboard import Dashboard\n"
+           "from dashschema.kinds import Number\n"
+           "import dashboard\n"
+           "assert dashboard.__file__ == 'lib/dashboard.py', dashboard.__file__\n"
+           "dash = Dashboard('From mip')\n"
+           "dash.add(Number('t', 'Temperature'))\n"
+           "dash.set('t', 21.5)\n"
+           "dash.run(port=%d)\n" % port)
+    device = board.run_app(port, app)
+    status, _, body = get(device.url + "/data")
+    assert status == 200 and json.loads(body)["values"] == {"t": 21.5}
+    status, _, body = get(device.url + "/schema")
+    assert json.loads(body)["title"] == "From mip"

@@ -1,0 +1,250 @@
+"""Puts the dashboard on a board over its USB serial port, with mpremote.
+
+    python tools/deploy.py [--config FILE] [--no-reset] PORT
+        Builds build/board, copies to the board what differs from it (main.py,
+        lib/*.mpy, www/ and config.json from FILE), removes what the build no
+        longer has from the board's lib/ and www/, then resets the board so
+        main.py starts the dashboard.
+    python tools/deploy.py --dev [--config FILE] [--resume] PORT
+        Builds and runs the app on the board from the laptop's disk
+        (mpremote mount): nothing is written to the board's flash.
+
+FILE defaults to device/config.local.json (see device/config.example.json).
+The board itself hashes the files it holds, so what gets copied is what
+differs from the board as it is, however it got that way. --resume keeps the
+board's interpreter as it is (no soft reset), for boards that cannot
+soft-reset, like the unix port.
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOARD = os.path.join(ROOT, "build", "board")
+DEV = os.path.join(ROOT, "build", "dev")
+MPREMOTE = os.path.join(os.path.dirname(sys.executable), "mpremote")
+DEFAULT_CONFIG = os.path.join(ROOT, "device", "config.local.json")
+CONFIG_NAME = "config.json"
+#: Folders on the board that deploy owns: files the build lacks are removed.
+MANAGED = ("lib", "www")
+
+sys.path.insert(0, os.path.join(ROOT, "device"))
+import board_config  # noqa: E402  (validates the config before it is copied)
+
+# Run on the board: one line per entry below the given paths, "d <path>" for
+# a folder and "f <sha256> <path>" for a file, hashed in small reads so a
+# large file needs no large buffer.
+HASH_SCRIPT = """
+import os, hashlib, binascii
+def _sum(p):
+    h = hashlib.sha256()
+    b = bytearray(512)
+    with open(p, 'rb') as f:
+        while True:
+            n = f.readinto(b)
+            if not n:
+                break
+            h.update(memoryview(b)[:n])
+    print('f', binascii.hexlify(h.digest()).decode(), p)
+def _walk(p):
+    try:
+        mode = os.stat(p)[0]
+    except OSError:
+        return
+    if mode & 0x4000:
+        print('d', p)
+        for e in os.ilistdir(p):
+            _walk(p + '/' + e[0])
+    else:
+        _sum(p)
+for p in %r:
+    _walk(p)
+"""
+
+
+class DeployError(Exception):
+    pass
+
+
+def mpremote(port, args, resume=True, capture=False):
+    """Run mpremote on the board; returns its output when captured."""
+    command = [MPREMOTE, "connect", port] + (["resume"] if resume else []) + args
+    proc = subprocess.Popen(command, cwd=BOARD, text=True, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE if capture else None)
+    try:
+        out, err = proc.communicate()
+    except KeyboardInterrupt:
+        # mpremote has the Ctrl-C too: let it stop the board's program and
+        # unmount before we go.
+        proc.communicate()
+        raise
+    if proc.returncode:
+        raise DeployError(explain(port, err + (out or "")))
+    return out
+
+
+def explain(port, output):
+    if "failed to access" in output:
+        if not os.path.exists(port):
+            return "no serial port %s: is the board plugged in? (`mpremote devs` lists ports)" % port
+        return ("serial port %s is busy: another program holds it (a serial monitor, "
+                "Thonny, another mpremote); close it and try again" % port)
+    if "could not enter raw repl" in output:
+        return ("no MicroPython REPL answered on %s: is it a MicroPython board, and does "
+                "its program let Ctrl-C through?" % port)
+    return "mpremote failed on %s:\n%s" % (port, output.strip())
+
+
+def check_port(port):
+    # Paths only: names like COM3 are not files.
+    if os.sep in port and not os.path.exists(port):
+        raise DeployError(explain(port, "failed to access"))
+
+
+def build():
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"],
+                   check=True)
+
+
+def read_config(path):
+    """The local config file's path, checked; None when there is none."""
+    path = os.path.abspath(path)
+    if not os.path.exists(path):
+        if path != DEFAULT_CONFIG:
+            raise DeployError("no config file %s" % path)
+        print("deploy: no %s; the board keeps its %s (or the defaults)"
+              % (os.path.relpath(path), CONFIG_NAME))
+        return None
+    with open(path) as f:
+        try:
+            board_config.parse(f.read(), path)
+        except board_config.ConfigError as exc:
+            raise DeployError(str(exc))
+    return path
+
+
+def local_files(config):
+    """{path on the board: path here} of everything the board should hold."""
+    files = {}
+    for folder, dirs, names in os.walk(BOARD):
+        for name in names:
+            path = os.path.join(folder, name)
+            files[os.path.relpath(path, BOARD).replace(os.sep, "/")] = path
+    if config:
+        files[CONFIG_NAME] = config
+    return files
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def board_state(port, files):
+    """({path: sha256}, {folder}) of what the board holds of ours."""
+    tops = sorted(set(p.split("/")[0] for p in files) | set(MANAGED))
+    output = mpremote(port, ["exec", HASH_SCRIPT % tops], capture=True)
+    hashes, folders = {}, set()
+    for line in output.splitlines():
+        if line.startswith("f "):
+            _, digest, path = line.split(" ", 2)
+            hashes[path] = digest
+        elif line.startswith("d "):
+            folders.add(line[2:])
+    return hashes, folders
+
+
+def parents(path):
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def plan(files, hashes, folders):
+    """mpremote commands that make the board hold ``files``, and what they copy."""
+    copy = [p for p in sorted(files) if hashes.get(p) != sha256(files[p])]
+    wanted = set(q for p in files for q in parents(p))
+    stale_dirs = sorted(d for d in folders if d.split("/")[0] in MANAGED and d not in wanted
+                        and not any(q in folders and q not in wanted for q in parents(d)))
+    stale = sorted(p for p in hashes if p not in files and p.split("/")[0] in MANAGED
+                   and not any(q in stale_dirs for q in parents(p)))
+    new_dirs = sorted(set(q for p in copy for q in parents(p)) - folders)
+    # Removals go first: the flash may have no room for a new runtime folder
+    # next to the old one.
+    commands = [["fs", "rm", "-r", ":" + d] for d in stale_dirs]
+    commands += [["fs", "rm", ":" + p] for p in stale]
+    commands += [["fs", "mkdir", ":" + d] for d in new_dirs]
+    commands += [["fs", "cp", "-f", _shown(files[p]), ":" + p] for p in copy]
+    return commands, copy, stale_dirs + stale
+
+
+def _shown(path):
+    # mpremote runs in build/board and prints each copy's source: keep it short.
+    inside = os.path.relpath(path, BOARD)
+    return path if inside.startswith("..") else inside
+
+
+def deploy(port, config, reset):
+    check_port(port)
+    config = read_config(config)
+    build()
+    files = local_files(config)
+    hashes, folders = board_state(port, files)
+    commands, copy, removed = plan(files, hashes, folders)
+    size = sum(os.path.getsize(files[p]) for p in copy)
+    print("deploy: %d of %d files up to date on %s; copying %d (%.1f KB), removing %d"
+          % (len(files) - len(copy), len(files), port, len(copy), size / 1024, len(removed)))
+    if reset:
+        commands.append(["reset"])
+    if commands:
+        mpremote(port, [arg for command in commands for arg in command + ["+"]][:-1])
+    if reset:
+        print("deploy: done; the board restarts into the dashboard "
+              "(`mpremote connect %s repl` shows its address)" % port)
+    else:
+        print("deploy: done")
+
+
+def dev(port, config, resume):
+    check_port(port)
+    config = read_config(config)
+    build()
+    shutil.rmtree(DEV, ignore_errors=True)
+    shutil.copytree(BOARD, DEV)
+    if config:
+        shutil.copy(config, os.path.join(DEV, CONFIG_NAME))
+    print("dev: running %s on %s from the laptop's disk (Ctrl-C stops it)"
+          % (os.path.relpath(DEV, ROOT), port))
+    # The mount makes /remote the working directory; its lib/ goes first.
+    mpremote(port, ["mount", DEV, "exec", "import sys; sys.path.insert(0, '/remote/lib')",
+                    "run", os.path.join(DEV, "main.py")], resume=resume)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("port", metavar="PORT", help="the board's serial port, e.g. /dev/ttyACM0")
+    parser.add_argument("--config", default=DEFAULT_CONFIG,
+                        help="settings file written to the board as config.json")
+    parser.add_argument("--no-reset", action="store_true",
+                        help="leave the board at its REPL after copying")
+    parser.add_argument("--dev", action="store_true",
+                        help="run from the laptop's disk with mpremote mount")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --dev: no soft reset before running")
+    args = parser.parse_args()
+    try:
+        if args.dev:
+            dev(args.port, args.config, args.resume)
+        else:
+            deploy(args.port, args.config, not args.no_reset)
+    except DeployError as exc:
+        sys.exit("deploy: " + str(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
