@@ -29,7 +29,8 @@ MIME_TYPES = {
 
 
 class StaticFiles:
-    #: File in the bundle folder mapping each URL path to [etag, gzip size].
+    #: File in the bundle folder mapping each URL path to
+    #: [etag, gzip size, Last-Modified date].
     manifest_name = "manifest.json"
     #: URL prefix of the versioned runtime files (PyScript, MicroPython-WASM).
     immutable_prefix = "/rt-"
@@ -58,16 +59,11 @@ class StaticFiles:
         entry = self.files.get(path)
         if entry is None:
             return {"error": "not found", "widget": None}, 404
-        etag = '"%s"' % entry[0]
-        if path.startswith(self.immutable_prefix):
-            cache = "public, max-age=31536000, immutable"
-        else:
-            cache = "no-cache"
-        headers = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
-        if request.headers.get("If-None-Match") == etag:
+        headers = self.headers(path, entry)
+        if self.unchanged(request.headers.get, entry):
             return Response(status_code=304, headers=headers)
-        mime = MIME_TYPES.get(path.rsplit(".", 1)[-1], "application/octet-stream")
-        headers["Content-Type"] = mime
+        headers["Content-Type"] = MIME_TYPES.get(path.rsplit(".", 1)[-1],
+                                                 "application/octet-stream")
         f = open(self.root + path + ".gz", "rb")
         if "gzip" in request.headers.get("Accept-Encoding", ""):
             headers["Content-Encoding"] = "gzip"
@@ -78,3 +74,21 @@ class StaticFiles:
             f.close()
             return {"error": "this board can only send gzip", "widget": None}, 406
         return Response(body=f, headers=headers)
+
+    @classmethod
+    def headers(cls, path, entry):
+        """Caching headers of a bundle file, by its manifest entry."""
+        if path.startswith(cls.immutable_prefix):
+            cache = "public, max-age=31536000, immutable"
+        else:
+            cache = "no-cache"
+        return {"ETag": '"%s"' % entry[0], "Last-Modified": entry[2],
+                "Cache-Control": cache, "Vary": "Accept-Encoding"}
+
+    @staticmethod
+    def unchanged(get_header, entry):
+        """Whether the client's copy is current (answer 304)."""
+        # Chromium does not send If-None-Match for a page or fetch() answered
+        # over HTTP/1.0, as Microdot answers, but it does send If-Modified-Since.
+        return get_header("If-None-Match") == '"%s"' % entry[0] or \
+            get_header("If-Modified-Since") == entry[2]

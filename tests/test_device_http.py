@@ -399,6 +399,17 @@ def test_if_none_match_gives_304(demo, manifest):
     assert status == 200
 
 
+def test_if_modified_since_gives_304(demo, manifest):
+    modified = manifest["/pyscript.toml"][2]
+    status, headers, body = raw_get(demo, "/pyscript.toml", {"If-Modified-Since": modified})
+    assert status == 304 and body == b""
+    assert headers["Last-Modified"] == modified
+    # Any other date is another version of the file.
+    status, _, _ = raw_get(demo, "/pyscript.toml",
+                           {"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"})
+    assert status == 200
+
+
 def test_runtime_files_are_immutable_with_their_types(demo, manifest):
     for suffix, mime in ((".mjs", "text/javascript"), (".wasm", "application/wasm"),
                          ("/core.js", "text/javascript")):

@@ -206,3 +206,17 @@ def test_push_reaches_a_second_page_within_a_fraction_of_a_second(demo, open_pag
     b.page.wait_for_function(
         "() => document.querySelector('[data-widget=fan] input').checked", timeout=900)
     assert sum("/data" in url for url in b.requests) == polls_before
+
+
+def test_a_reload_moves_no_file_again(demo, open_page):
+    page = open_page(demo).wait_ready()
+    responses = []
+    page.page.on("response", lambda r: responses.append(r))
+    page.page.reload()
+    page.wait_ready()
+    files = [r for r in responses
+             if urlparse(r.url).path not in ("/schema", "/events", "/data")]
+    assert len(files) > 10, "the reload fetched almost nothing"
+    # Revalidated (304) or straight from the cache: no file body crosses again.
+    resent = [r.url for r in files if r.request.sizes()["responseBodySize"] > 0]
+    assert not resent, resent

@@ -4,11 +4,13 @@
     lib/*.mpy        device/, shared/ and Microdot, precompiled with mpy-cross
     www/             the webapp bundle: every file gzipped (<name>.gz), the
                      PyScript runtime under a versioned rt-<hash>/ folder, and
-                     manifest.json mapping each URL path to [etag, gzip size]
+                     manifest.json mapping each URL path to
+                     [etag, gzip size, Last-Modified date]
 
 Usage: python tools/build.py [--quiet]
 """
 
+import email.utils
 import gzip
 import hashlib
 import json
@@ -91,7 +93,11 @@ class Bundle:
         packed = gzip.compress(data, compresslevel=9, mtime=0)
         with open(dest, "wb") as f:
             f.write(packed)
-        self.manifest[url_path] = [hashlib.sha256(data).hexdigest()[:16], len(packed)]
+        digest = hashlib.sha256(data).hexdigest()
+        # A date made from the content's hash: it changes exactly when the file
+        # does, whenever and wherever the bundle is built.
+        modified = email.utils.formatdate(946684800 + int(digest[:7], 16), usegmt=True)
+        self.manifest[url_path] = [digest[:16], len(packed), modified]
         self.raw_total += len(data)
 
     def finish(self):

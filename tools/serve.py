@@ -73,11 +73,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(500, "no bundle in %s: run make build" % WWW)
         if entry is None:
             return self.send_json(404, "not found")
-        etag = '"%s"' % entry[0]
-        cache = "public, max-age=31536000, immutable" \
-            if path.startswith(StaticFiles.immutable_prefix) else "no-cache"
-        headers = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
-        if self.headers.get("If-None-Match") == etag:
+        headers = StaticFiles.headers(path, entry)
+        if StaticFiles.unchanged(self.headers.get, entry):
             return self.send(304, headers)
         with open(WWW + path + ".gz", "rb") as f:
             body = f.read()
