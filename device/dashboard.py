@@ -22,8 +22,14 @@ def _new_boot_id():
     return "%08x" % int.from_bytes(os.urandom(4), "big")
 
 
+def json_response(message, status=200, headers=None):
+    response = Response(wire.encode(message), status, headers)
+    response.headers["Content-Type"] = "application/json; charset=UTF-8"
+    return response
+
+
 def _error(reason, status, widget=None):
-    return {"error": reason, "widget": widget}, status
+    return json_response({"error": reason, "widget": widget}, status)
 
 
 class Dashboard:
@@ -162,8 +168,8 @@ class Dashboard:
 
         @app.get(wire.SCHEMA_PATH)
         async def schema(request):
-            return wire.schema_message(self.title, self.boot, self.widgets), \
-                {"Cache-Control": "no-cache"}
+            return json_response(wire.schema_message(self.title, self.boot, self.widgets),
+                                 headers={"Cache-Control": "no-cache"})
 
         @app.get(wire.DATA_PATH)
         async def read(request):
@@ -177,7 +183,7 @@ class Dashboard:
                     return 204, {"Cache-Control": "no-store"}
                 if since > self.version:
                     since = 0
-            return self.state(since), {"Cache-Control": "no-store"}
+            return json_response(self.state(since), headers={"Cache-Control": "no-store"})
 
         @app.post(wire.DATA_PATH)
         async def write(request):
@@ -192,8 +198,8 @@ class Dashboard:
             try:
                 self.apply(changes)
             except wire.WriteError as exc:
-                return exc.to_dict(), 400
-            return {"boot": self.boot, "version": self.version}
+                return json_response(exc.to_dict(), 400)
+            return json_response({"boot": self.boot, "version": self.version})
 
         @app.errorhandler(404)
         async def not_found(request):

@@ -1,15 +1,20 @@
 """Server push: one Server-Sent Events stream per open page, carrying only
 what changed, one message per burst of ``set()`` calls.
 
-Each stream remembers a single number, the version it last sent, so a slow
-page costs no growing buffer: it gets everything it missed in its next
-message.
+A stream is a response body Microdot writes as it iterates; it remembers a
+single number, the version it last sent. Microdot waits for each message to
+be written before asking for the next, so a slow page costs no growing
+buffer: it gets everything it missed in one later message. (Microdot's own
+``sse`` extension builds a class, a queue and a task per stream, about 7 KB
+of heap each: too much for a board.)
 """
 
 import asyncio
 
-from microdot.sse import sse_response
+from microdot import Response
 from dashschema import wire
+
+PING = b"event: ping\ndata: {}\n\n"
 
 
 class LiveStreams:
@@ -22,9 +27,11 @@ class LiveStreams:
 
     def __init__(self, dash):
         self.dash = dash
-        self.count = 0
+        self.streams = []
         self._dirty = asyncio.Event()
-        self._tick = asyncio.Event()
+        # The last message encoded, for (since, version): the streams woken by
+        # one burst mostly need the very same bytes.
+        self._encoded = (None, None, b"")
 
     def changed(self):
         self._dirty.set()
@@ -36,15 +43,23 @@ class LiveStreams:
     def add_routes(self, app):
         @app.get(wire.EVENTS_PATH)
         async def events(request):
-            if self.count >= self.max_streams:
+            if len(self.streams) >= self.max_streams:
                 return {"error": "too many live streams; poll %s instead" % wire.DATA_PATH,
                         "widget": None}, 503
-            return sse_response(request, self._stream)
+            return Response(_Stream(self, request), headers={
+                "Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+
+    def message(self, since):
+        version = self.dash.version
+        cached_since, cached_version, data = self._encoded
+        if cached_since != since or cached_version != version:
+            data = b"data: " + wire.encode(self.dash.state(since)).encode() + b"\n\n"
+            self._encoded = (since, version, data)
+        return data
 
     def _wake_streams(self):
-        # A fresh Event per wake-up: every stream waiting on the old one runs once.
-        tick, self._tick = self._tick, asyncio.Event()
-        tick.set()
+        for stream in self.streams:
+            stream.wake.set()
 
     async def _coalesce(self):
         while True:
@@ -58,55 +73,61 @@ class LiveStreams:
             await asyncio.sleep(self.heartbeat_s)
             self._wake_streams()
 
-    async def _stream(self, request, sse):
-        dash = self.dash
-        self.count += 1
+
+class _Stream:
+    """One page's stream: an async iterator of SSE messages."""
+
+    def __init__(self, live, request):
+        self.live = live
+        self.sent = _resume_version(request, live.dash)
+        self.wake = asyncio.Event()
+        live.streams.append(self)
         # A page sends nothing after its request, so end-of-file on the socket
-        # means it left: free the slot now rather than at the next failed write.
-        watcher = asyncio.create_task(_until_closed(request.sock[0], asyncio.current_task()))
+        # means it left: free the slot now, not at the next failed write.
+        self.watcher = asyncio.create_task(self._until_closed(request.sock[0]))
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        live = self.live
+        if self.sent is not None and self.sent == live.dash.version:
+            await self.wake.wait()
+            self.wake.clear()
+            if self not in live.streams:
+                raise StopAsyncIteration
+            if self.sent == live.dash.version:
+                return PING
+        data = live.message(self.sent or 0)
+        self.sent = live.dash.version
+        return data
+
+    async def aclose(self):
+        self._end()
+        self.watcher.cancel()
+
+    def _end(self):
+        if self in self.live.streams:
+            self.live.streams.remove(self)
+            self.wake.set()
+
+    async def _until_closed(self, reader):
         try:
-            sent = _resume_version(request, dash)
-            while True:
-                if sent is None or sent != dash.version:
-                    state = dash.state(sent or 0)
-                    sent = dash.version
-                    await sse.send(state, event_id="%s:%d" % (dash.boot, sent))
-                else:
-                    # A named event, not a comment: the page's watchdog sees it.
-                    await sse.send("{}", event="ping")
-                await self._tick.wait()
-                # Still writing the last message: wait, and the next message
-                # carries everything since the last one sent.
-                while sse.queue:
-                    await asyncio.sleep_ms(self.coalesce_ms)
-        finally:
-            watcher.cancel()
-            self.count -= 1
-
-
-async def _until_closed(reader, stream_task):
-    try:
-        while await reader.read(16):
+            while await reader.read(16):
+                pass
+        except OSError:
             pass
-    except OSError:
-        pass
-    stream_task.cancel()
+        self._end()
 
 
 def _resume_version(request, dash):
-    """The version a reconnecting page holds, or None to send everything.
-
-    EventSource sends back the last event id on its own reconnects; a page
-    opening a new stream passes ``?boot=B&since=V``.
-    """
-    last = request.headers.get("Last-Event-ID") or \
-        "%s:%s" % (request.args.get("boot"), request.args.get("since"))
-    boot, _, version = last.partition(":")
-    if boot == dash.boot:
-        try:
-            version = int(version)
-        except ValueError:
-            return None
-        if 0 <= version <= dash.version:
-            return version
-    return None
+    """The version a page opening a stream holds (``?boot=B&since=V``), or
+    None to send everything. Messages carry no event id: the page reopens
+    its stream itself, and 17 bytes a message add up on a board's WiFi."""
+    if request.args.get("boot") != dash.boot:
+        return None
+    try:
+        version = int(request.args.get("since"))
+    except (TypeError, ValueError):
+        return None
+    return version if 0 <= version <= dash.version else None

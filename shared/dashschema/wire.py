@@ -7,12 +7,16 @@
                         did. A different boot id answers with every value.
     POST /data          {id: value, ...}: all applied or none.
                         200 {"boot", "version"} or 4xx {"error", "widget"}
-    GET  /events        text/event-stream of the same state messages as
-                        /data, one per burst of changes (503 past the cap).
+    GET  /events?boot=B&since=V
+                        text/event-stream of the same state messages as
+                        /data, one per burst of changes, and "ping" events
+                        while nothing changes (503 past the cap).
 
 Widgets keep their declaration order in the schema's list: MicroPython dicts
 do not keep insertion order, so nothing relies on the order of ``values``.
 """
+
+import json
 
 SCHEMA_PATH = "/schema"
 DATA_PATH = "/data"
@@ -53,6 +57,11 @@ def check_writes(changes, find):
             raise WriteError("%r: %s" % (wid, exc), wid)
         accepted.append((widget, value))
     return accepted
+
+
+def encode(message):
+    """Compact JSON: every byte goes over the board's WiFi to every page."""
+    return json.dumps(message, separators=(",", ":"))
 
 
 def schema_message(title, boot, widgets):
