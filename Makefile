@@ -40,6 +40,10 @@ dev: setup
 serve: build
 	@$(PY) tools/serve.py --port $(PORT) $(DEVICE_URL)
 
+bench:
+	@tools/setup.sh --with-browser
+	@$(PY) bench/run.py $(BENCH_ARGS)
+
 bench-bundle:
 	@tools/setup.sh --with-browser
 	@$(PY) tools/build.py --quiet

@@ -247,6 +247,12 @@ def measure(contender, n_clients, seconds, heap=HEAP):
     stop = threading.Event()
     clients = [Client(device.port, contender, stop) for _ in range(n_clients)]
     try:
+        # The device's own cost first, in the same process: CPU per second
+        # differs from one process to the next by more than a client costs.
+        time.sleep(1)
+        cpu0, t0 = device.cpu_s(), time.time()
+        time.sleep(seconds)
+        idle_per_s = (device.cpu_s() - cpu0) / (time.time() - t0)
         for c in clients:
             c.start()
         time.sleep(1.5)  # every client connected and in step
@@ -266,6 +272,7 @@ def measure(contender, n_clients, seconds, heap=HEAP):
         latencies = [l for c in clients for l in c.latencies_ms]
         return {
             "cpu_s": cpu1 - cpu0,
+            "idle_cpu_per_s": idle_per_s,
             "window": window,
             "bytes_per_client_s": sum(c.bytes for c in clients) / n_clients / window,
             "p50_ms": percentile(latencies, 50),
@@ -276,18 +283,6 @@ def measure(contender, n_clients, seconds, heap=HEAP):
         }
     finally:
         stop.set()
-        device.stop()
-
-
-def idle_cpu_per_s(contender, seconds):
-    """CPU seconds per second the device spends with no client: its own tasks."""
-    device = Device(contender)
-    try:
-        time.sleep(1)
-        cpu0, t0 = device.cpu_s(), time.time()
-        time.sleep(seconds)
-        return (device.cpu_s() - cpu0) / (time.time() - t0)
-    finally:
         device.stop()
 
 
@@ -305,11 +300,73 @@ def smallest_heap_kb(contender, seconds, clients=8, low=16, high=256, step=8):
     return high
 
 
-def browser_figures():
-    """Cold load to rendered dashboard, and bytes for a cold load and a reload."""
-    sys.path.insert(0, os.path.join(ROOT, "bench"))
+def browser_figures(seconds):
+    """Chromium: cold load to a fully rendered dashboard, and bytes on the
+    wire for a cold load and a reload, splitdash's demo against the page
+    micropidash serves (raw Microdot has no page)."""
+    sys.path[:0] = [os.path.join(ROOT, "bench"), os.path.join(ROOT, "tests")]
+    from playwright.sync_api import sync_playwright
     import bundle_budget
-    return bundle_budget.run_demo()
+    from conftest import BOARD_HOST, CHROMIUM, CHROMIUM_ARGS
+    from conftest import Device as DemoDevice
+
+    rendered = {
+        # splitdash: live values drawn; micropidash: its first poll drawn.
+        "splitdash": "() => document.body.dataset.state == 'live'",
+        "micropidash": "() => document.getElementById('l0').innerText != '---'",
+    }
+    rows = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name in rendered:
+            device = DemoDevice("main.py", free_port()) if name == "splitdash" else Device(name)
+            url = "http://%s:%d/" % (BOARD_HOST, device.port)
+            try:
+                context = browser.new_context()
+                page = context.new_page()
+                started = time.time()
+                page.goto(url)
+                page.wait_for_function(rendered[name], timeout=60000)
+                load_s = time.time() - started
+                context.close()
+                if name == "splitdash":
+                    wire = bundle_budget.measure(browser, url)
+                    cold, reload = (sum(r[0] for r in wire[k]) for k in ("cold load", "reload"))
+                else:
+                    cold = reload = _page_bytes(browser, url, rendered[name])
+                rows[name] = (load_s, cold, reload)
+            finally:
+                device.stop()
+        browser.close()
+    ours, theirs = rows["splitdash"], rows["micropidash"]
+    lines = ["| page | cold load to rendered, s | cold load bytes | reload bytes |",
+             "|---|---|---|---|"]
+    for name, (load_s, cold, reload) in rows.items():
+        lines.append("| %s | %.2f | %d | %d |" % (name, load_s, cold, reload))
+    lines.append("| splitdash / micropidash | %s | %s | %s |" % tuple(
+        ratio(a, b) for a, b in zip(ours, theirs)))
+    return "\n".join(lines)
+
+
+def _page_bytes(browser, url, rendered):
+    """Bytes received for one load of a page that sets no caching headers
+    (a reload moves the same again)."""
+    context = browser.new_context()
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    received = {}
+    cdp.on("Network.loadingFinished",
+           lambda e: received.__setitem__(e["requestId"], e["encodedDataLength"]))
+    page.goto(url)
+    page.wait_for_function(rendered, timeout=60000)
+    page.wait_for_timeout(300)
+    context.close()
+    return sum(received.values())
+
+
+def _ms(seconds):
+    return "below noise" if seconds is None else "%.3g" % (seconds * 1000)
 
 
 def fmt(value, spec="%.3g"):
@@ -322,7 +379,7 @@ def ratio(ours, theirs):
     return "%.2f" % (ours / theirs)
 
 
-def table(results, idle, heaps, clients):
+def table(results, heaps, clients):
     lines = ["| contender | clients | device CPU ms per client-s | bytes per client-s "
              "| update latency p50 / p95 ms | control loop p99 late ms |",
              "|---|---|---|---|---|---|"]
@@ -330,7 +387,7 @@ def table(results, idle, heaps, clients):
         for name in CONTENDERS:
             r = results[name, n]
             lines.append("| %s | %d | %s | %s | %s / %s | %s |" % (
-                name, n, fmt(r["cpu_per_client_s"] * 1000), fmt(r["bytes_per_client_s"], "%.0f"),
+                name, n, _ms(r["cpu_per_client_s"]), fmt(r["bytes_per_client_s"], "%.0f"),
                 fmt(r["p50_ms"], "%.0f"), fmt(r["p95_ms"], "%.0f"), fmt(r["late_p99_ms"], "%d")))
     lines += ["", "Ratios, splitdash / peer (below 1 is better for splitdash):", "",
               "| clients | CPU / micropidash | CPU / microdot | bytes / micropidash "
@@ -344,8 +401,11 @@ def table(results, idle, heaps, clients):
             ratio(ours["bytes_per_client_s"], pd["bytes_per_client_s"]),
             ratio(ours["bytes_per_client_s"], md["bytes_per_client_s"]),
             ratio(ours["p95_ms"], pd["p95_ms"])))
-    lines += ["", "Idle device CPU (no client; subtracted above), ms per s: " +
-              ", ".join("%s %.1f" % (name, idle[name] * 1000) for name in CONTENDERS)]
+    lines += ["", "The device's own CPU with no client (measured before each run, in the same "
+              "process, and subtracted above), ms per s: " +
+              ", ".join("%s %.1f" % (name, 1000 * sum(results[name, n]["idle_cpu_per_s"]
+                                                      for n in clients) / len(clients))
+                        for name in CONTENDERS)]
     if heaps:
         lines += ["", "Smallest `-X heapsize` serving 8 clients for the whole window: " +
                   ", ".join("%s %s" % (name, "%dK" % heaps[name] if heaps[name] else "over 256K")
@@ -364,21 +424,21 @@ def main():
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"], check=True)
     compile_libraries()
 
-    idle = {name: idle_cpu_per_s(name, args.seconds / 2) for name in CONTENDERS}
     results = {}
     for n in clients:
         for name in CONTENDERS:
             r = measure(name, n, args.seconds)
-            busy = r["cpu_s"] - idle[name] * r["window"]
-            r["cpu_per_client_s"] = max(busy, 0) / (n * r["window"])
+            busy = r["cpu_s"] - r["idle_cpu_per_s"] * r["window"]
+            # None: below the noise of the idle cost it is measured against.
+            r["cpu_per_client_s"] = busy / (n * r["window"]) if busy > 0 else None
             results[name, n] = r
             print("%-11s %2d clients: %s" % (name, n, r), flush=True)
     heaps = None
     if not args.no_heap:
         heaps = {name: smallest_heap_kb(name, args.seconds / 2) for name in CONTENDERS}
-    report = table(results, idle, heaps, clients)
+    report = table(results, heaps, clients)
     if not args.no_browser:
-        report += "\n\n" + browser_figures()
+        report += "\n\nIn Chromium:\n\n" + browser_figures(args.seconds)
     print(report)
     write_docs(report, " ".join(sys.argv[1:]))
 
@@ -405,8 +465,9 @@ the dashboard its own way: splitdash through its live stream (`/events`),
 micropidash as its page does (`/data` and `/graph-data` every 1.2 s), raw
 Microdot by polling the full state at `/data` once a second.
 
-- device CPU: the device process's CPU time over the window, less its idle
-  cost (no client), per client-second;
+- device CPU: the device process's CPU time over the window, less its own
+  cost with no client measured just before in the same process, per
+  client-second ("below noise" when the difference is not above zero);
 - bytes: HTTP bytes both ways at the client, headers included (TCP/IP
   overhead not counted; every poll is also a new TCP connection);
 - latency: from the device's `set()` to the client holding the value;

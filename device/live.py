@@ -19,6 +19,8 @@ PING = b"event: ping\ndata: {}\n\n"
 
 class LiveStreams:
     #: Most streams served at once; past it a page gets 503 and polls /data.
+    #: Each open stream holds about 5 KB of heap and one socket (boards have
+    #: 10 to 16 sockets in all); raise it on a board with heap to spare.
     max_streams = 4
     #: ``set()`` calls within this window go out as one message, in ms.
     coalesce_ms = 50
