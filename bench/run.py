@@ -454,7 +454,7 @@ def write_docs(report, argv):
 
 DOC = """# Benchmark: splitdash against micropidash and raw Microdot
 
-Reproduce with `%(command)s` (about five minutes on 2 cores). Measured on
+Reproduce with `%(command)s` (about seven minutes on 2 cores). Measured on
 %(date)s, %(cpus)s cores, every contender on the MicroPython unix port with its
 libraries compiled to `.mpy`.
 
@@ -472,6 +472,11 @@ Microdot by polling the full state at `/data` once a second.
   overhead not counted; every poll is also a new TCP connection);
 - latency: from the device's `set()` to the client holding the value;
 - control loop lateness: how late the 10 ms task wakes, 99th percentile.
+
+splitdash serves at most 4 streams (`LiveStreams.max_streams`); pages past
+that poll `/data` for deltas each second, as its page does, which shows at 8
+and 16 clients. The CPU figures are small beside the device's own cost and
+move by tens of percent from one run to the next: read them as a trend.
 
 %(report)s
 """
