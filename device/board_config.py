@@ -90,13 +90,17 @@ def parse(text, source=PATH):
 
 
 def load(path=PATH):
-    """The board's settings; the defaults when it has no config file."""
+    """The board's settings; the defaults when it has no config file, or a
+    broken one: a board that still boots (on its access point) can be fixed
+    with the next deploy, one that stops at boot needs a cable and a REPL."""
     try:
         with open(path) as f:
-            text = f.read()
+            return parse(f.read(), path)
     except OSError:
         return defaults()
-    return parse(text, path)
+    except ConfigError as exc:
+        print("splitdash: %s; using the defaults" % exc)
+        return defaults()
 
 
 def enable_cors(app, origins):

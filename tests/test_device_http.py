@@ -590,3 +590,14 @@ def test_streams_past_the_cap_get_503_and_slots_free_up(start_app):
     finally:
         first.close()
         second.close()
+
+
+def test_a_broken_config_leaves_the_board_booting_on_defaults(start_device, tmp_path):
+    with open(os.path.join(BOARD, "main.py")) as f:
+        (tmp_path / "main.py").write_text(f.read())
+    (tmp_path / "config.json").write_text('{"title": "Shed", "port": "eighty"')
+    dev = start_device(script="main.py", cwd=str(tmp_path))
+    status, _, schema = dev.request("/schema")
+    assert status == 200 and schema["title"] == "Greenhouse"
+    assert "config.json is not valid JSON" in dev.output()
+    assert "using the defaults" in dev.output()
