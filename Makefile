@@ -28,7 +28,7 @@ demo: build
 
 test:
 	@tools/setup.sh --with-browser
-	@$(PY) tools/build.py --quiet
+	@$(PY) tools/build.py
 	@$(PY) -m pytest -q tests
 
 deploy: setup

@@ -154,9 +154,9 @@ def compile_lib(lib):
 def size_report(bundle):
     rows = sorted(bundle.manifest.items(), key=lambda kv: -kv[1][1])
     lines = ["%8s  %s" % ("gzipped", "file")]
-    for path, (_, size) in rows:
-        lines.append("%8d  %s" % (size, path))
-    gz = sum(size for _, size in bundle.manifest.values())
+    for path, entry in rows:
+        lines.append("%8d  %s" % (entry[1], path))
+    gz = sum(entry[1] for entry in bundle.manifest.values())
     lines.append("%8d  total gzipped (%d raw) in %d files" % (gz, bundle.raw_total, len(rows)))
     return "\n".join(lines)
 
