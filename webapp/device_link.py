@@ -35,6 +35,10 @@ class DeviceLink:
         self._heard = 0
         #: Write token for devices that ask for one (from the page's #token=...).
         self.token = None
+        # Made once: every stream the page opens reuses them.
+        self._handlers = (("message", create_proxy(self._on_message)),
+                          ("ping", create_proxy(self._on_ping)),
+                          ("error", create_proxy(self._on_error)))
 
     async def schema(self):
         response = await fetch(self.base + wire.SCHEMA_PATH, cache="no-store")
@@ -83,9 +87,8 @@ class DeviceLink:
         url = self.base + wire.EVENTS_PATH + self._since()
         self._stream = window.EventSource.new(url)
         self._heard = window.Date.now()
-        self._stream.addEventListener("message", create_proxy(self._on_message))
-        self._stream.addEventListener("ping", create_proxy(self._on_ping))
-        self._stream.addEventListener("error", create_proxy(self._on_error))
+        for name, handler in self._handlers:
+            self._stream.addEventListener(name, handler)
         return True
 
     def _on_message(self, event):
