@@ -5,6 +5,7 @@ asyncio task beside the application's own; ``set()`` never blocks or awaits.
 """
 
 import asyncio
+import gc
 import json
 import os
 
@@ -20,6 +21,17 @@ except ImportError:  # CPython
 
 def _new_boot_id():
     return "%08x" % int.from_bytes(os.urandom(4), "big")
+
+
+def _compact():
+    # Loading modules leaves garbage between the objects they keep. Freed
+    # at once, the gaps are filled by what is allocated next; freed only
+    # when the heap runs out, they are scattered all over it, and a request
+    # later finds no free block large enough for its headers.
+    gc.collect()
+
+
+_compact()  # after Microdot and the schema, the bulk of what a board loads
 
 
 def json_response(message, status=200, headers=None):
@@ -58,6 +70,7 @@ class Dashboard:
         if static_dir:
             from static_files import StaticFiles
             StaticFiles(static_dir).add_routes(self.app)
+        _compact()
 
     # ---- the device-side API -------------------------------------------
 
@@ -118,6 +131,7 @@ class Dashboard:
         if self.live:
             self.live.start()
         print("splitdash: %r on http://%s:%d/" % (self.title, host, port))
+        _compact()
         await self.app.start_server(host=host, port=port)
 
     def run(self, host="0.0.0.0", port=80):

@@ -1,15 +1,19 @@
 """Server push: one Server-Sent Events stream per open page, carrying only
 what changed, one message per burst of ``set()`` calls.
 
-A stream is a response body Microdot writes as it iterates; it remembers a
-single number, the version it last sent. Microdot waits for each message to
-be written before asking for the next, so a slow page costs no growing
-buffer: it gets everything it missed in one later message. (Microdot's own
-``sse`` extension builds a class, a queue and a task per stream, about 7 KB
-of heap each: too much for a board.)
+Microdot answers ``GET /events`` with the stream's headers; then the socket
+passes to ``LiveStreams``, and Microdot frees what it holds for an open
+response (its request, response and task: about 2.5 KB of heap a page).
+From there a stream is its socket and one number, the version it last sent.
+One task writes each burst to every stream with non-blocking writes; a page
+whose connection cannot take a message yet keeps only the unsent end of it,
+and gets everything it missed in one message once it has caught up.
+(Microdot's own ``sse`` extension builds a class, a queue and a task per
+stream, about 7 KB each: too much for a board.)
 """
 
 import asyncio
+import select
 
 from microdot import Response
 from dashschema import wire
@@ -19,9 +23,9 @@ PING = b"event: ping\ndata: {}\n\n"
 
 class LiveStreams:
     #: Most streams served at once; past it a page gets 503 and polls /data.
-    #: Each open stream holds about 5 KB of heap and one socket (boards have
-    #: 10 to 16 sockets in all); raise it on a board with heap to spare.
-    max_streams = 4
+    #: Each open stream holds one socket (boards have 10 to 16 in all) and
+    #: a few hundred bytes of heap.
+    max_streams = 8
     #: ``set()`` calls within this window go out as one message, in ms.
     coalesce_ms = 50
     #: A "ping" event this often lets both ends notice a dead connection, in s.
@@ -30,17 +34,20 @@ class LiveStreams:
     def __init__(self, dash):
         self.dash = dash
         self.streams = []
-        self._dirty = asyncio.Event()
-        # The last message encoded, for (since, version): the streams woken by
-        # one burst mostly need the very same bytes.
+        self._flushing = False  # a burst of changes is being collected
+        # Every stream's socket, to notice the pages that leave.
+        self._sockets = select.poll()
+        # The last message encoded, for (since, version): the streams in step
+        # with each other need the very same bytes.
         self._encoded = (None, None, b"")
 
     def changed(self):
-        self._dirty.set()
+        if self.streams and not self._flushing:
+            self._flushing = True
+            asyncio.create_task(self._flush())
 
     def start(self):
-        asyncio.create_task(self._coalesce())
-        asyncio.create_task(self._heartbeat())
+        asyncio.create_task(self._tick())
 
     def add_routes(self, app):
         @app.get(wire.EVENTS_PATH)
@@ -59,67 +66,98 @@ class LiveStreams:
             self._encoded = (since, version, data)
         return data
 
-    def _wake_streams(self):
-        for stream in self.streams:
-            stream.wake.set()
+    def take(self, stream):
+        """Serve a stream whose headers Microdot has sent."""
+        if len(self.streams) >= self.max_streams:  # others got in first
+            stream.socket.close()
+            return
+        self.streams.append(stream)
+        self._sockets.register(stream.socket, select.POLLIN)
+        self.send(stream)
 
-    async def _coalesce(self):
-        while True:
-            await self._dirty.wait()
-            await asyncio.sleep_ms(self.coalesce_ms)
-            self._dirty.clear()
-            self._wake_streams()
+    def send(self, stream, ping=False):
+        """Write what the stream's page is missing (or a ping), as far as
+        its socket takes it without waiting."""
+        try:
+            if stream.pending and not self._write(stream, stream.pending):
+                return
+            if stream.sent != self.dash.version:
+                since, stream.sent = stream.sent or 0, self.dash.version
+                self._write(stream, self.message(since))
+            elif ping:
+                self._write(stream, PING)
+        except OSError:  # the page has gone
+            self.end(stream)
 
-    async def _heartbeat(self):
+    @staticmethod
+    def _write(stream, data):
+        """Whether all of ``data`` went; the rest waits in the stream."""
+        written = stream.socket.write(data)  # None: nothing fitted
+        stream.pending = data[written:] if written else data
+        return not stream.pending
+
+    def end(self, stream):
+        if stream in self.streams:
+            self.streams.remove(stream)
+            self._sockets.unregister(stream.socket)
+            stream.socket.close()
+
+    async def _flush(self):
+        await asyncio.sleep_ms(self.coalesce_ms)
+        self._flushing = False
+        for stream in self.streams[:]:  # a failed write ends its stream
+            self.send(stream)
+
+    async def _tick(self):
+        since_beat = 0  # seconds
         while True:
-            await asyncio.sleep(self.heartbeat_s)
-            self._wake_streams()
+            await asyncio.sleep(1)
+            # A page sends nothing after its request: its socket turning
+            # readable (end of file) or failing means it has left.
+            for sock, _ in self._sockets.poll(0):
+                for stream in self.streams:
+                    if stream.socket is sock:
+                        self.end(stream)
+                        break
+            since_beat += 1
+            beat = since_beat >= self.heartbeat_s
+            if beat:
+                since_beat = 0
+            for stream in self.streams[:]:
+                # New changes wait for their burst's message.
+                if beat or stream.pending:
+                    self.send(stream, beat)
 
 
 class _Stream:
-    """One page's stream: an async iterator of SSE messages."""
+    """One page's stream. To Microdot, the body of the ``GET /events``
+    response: asked for its first part, it takes the socket over and ends."""
 
     def __init__(self, live, request):
         self.live = live
         self.sent = _resume_version(request, live.dash)
-        self.wake = asyncio.Event()
-        live.streams.append(self)
-        # A page sends nothing after its request, so end-of-file on the socket
-        # means it left: free the slot now, not at the next failed write.
-        self.watcher = asyncio.create_task(self._until_closed(request.sock[0]))
+        self.pending = b""  # the unsent end of a message
+        self.socket = None
+        self._writer = request.sock[1]
 
     def __aiter__(self):
         return self
 
     async def __anext__(self):
-        live = self.live
-        if self.sent is not None and self.sent == live.dash.version:
-            await self.wake.wait()
-            self.wake.clear()
-            if self not in live.streams:
-                raise StopAsyncIteration
-            if self.sent == live.dash.version:
-                return PING
-        data = live.message(self.sent or 0)
-        self.sent = live.dash.version
-        return data
+        # The headers are out: keep the socket, and leave Microdot a stand-in
+        # to close when it finishes the response.
+        writer, self._writer = self._writer, None
+        self.socket, writer.s = writer.s, _KEPT
+        self.live.take(self)
+        raise StopAsyncIteration
 
-    async def aclose(self):
-        self._end()
-        self.watcher.cancel()
 
-    def _end(self):
-        if self in self.live.streams:
-            self.live.streams.remove(self)
-            self.wake.set()
+class _Kept:
+    def close(self):
+        pass
 
-    async def _until_closed(self, reader):
-        try:
-            while await reader.read(16):
-                pass
-        except OSError:
-            pass
-        self._end()
+
+_KEPT = _Kept()
 
 
 def _resume_version(request, dash):

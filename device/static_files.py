@@ -34,15 +34,21 @@ class StaticFiles:
     manifest_name = "manifest.json"
     #: URL prefix of the versioned runtime files (PyScript, MicroPython-WASM).
     immutable_prefix = "/rt-"
+    #: Bytes of a file read and written at a time; every file being sent
+    #: holds a buffer this size. (A page load sends several at once, and a
+    #: busy heap has few free blocks of Microdot's default 1 KB.)
+    chunk_size = 512
 
     def __init__(self, root):
         self.root = root
+        # Kept as text and searched per request: parsed, its entries take
+        # three times the heap, for good.
         try:
             with open(root + "/" + self.manifest_name) as f:
-                self.files = json.load(f)
+                self.manifest = f.read()
         except OSError:
             print("splitdash: no webapp bundle in %r; serving the JSON API only" % root)
-            self.files = {}
+            self.manifest = "{}"
 
     def add_routes(self, app):
         @app.get("/")
@@ -53,10 +59,19 @@ class StaticFiles:
         async def static(request, path):
             return self.response(request, "/" + path)
 
+    def entry(self, path):
+        """The manifest's entry for a URL path, or None."""
+        key = '"%s":' % path
+        at = self.manifest.find(key) if '"' not in path else -1
+        if at < 0:
+            return None
+        start = self.manifest.index("[", at + len(key))
+        return json.loads(self.manifest[start:self.manifest.index("]", start) + 1])
+
     def response(self, request, path):
         # Only paths in the manifest are served: nothing else on the board's
         # filesystem can be reached, whatever the URL says.
-        entry = self.files.get(path)
+        entry = self.entry(path)
         if entry is None:
             return {"error": "not found", "widget": None}, 404
         headers = self.headers(path, entry)
@@ -73,7 +88,9 @@ class StaticFiles:
         else:
             f.close()
             return {"error": "this board can only send gzip", "widget": None}, 406
-        return Response(body=f, headers=headers)
+        response = Response(body=_Chunks(f, self.chunk_size), headers=headers)
+        response.send_file_buffer_size = self.chunk_size
+        return response
 
     @classmethod
     def headers(cls, path, entry):
@@ -92,3 +109,19 @@ class StaticFiles:
         # over HTTP/1.0, as Microdot answers, but it does send If-Modified-Since.
         return get_header("If-None-Match") == '"%s"' % entry[0] or \
             get_header("If-Modified-Since") == entry[2]
+
+
+class _Chunks:
+    """A file Microdot sends chunk by chunk, read into one buffer. (Read
+    plainly, every chunk is a new bytes object.)"""
+
+    def __init__(self, f, size):
+        self.f = f
+        self.buf = memoryview(bytearray(size))
+
+    def read(self, size):
+        # Microdot writes each chunk out before it asks for the next.
+        return self.buf[:self.f.readinto(self.buf)]
+
+    def close(self):
+        self.f.close()
