@@ -41,7 +41,7 @@ serve: build
 	@$(PY) tools/serve.py --port $(PORT) $(DEVICE_URL)
 
 bench:
-	@tools/setup.sh --with-browser
+	@tools/setup.sh --with-browser --with-valgrind
 	@$(PY) bench/run.py $(BENCH_ARGS)
 
 bench-bundle:

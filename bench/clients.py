@@ -41,8 +41,8 @@ class Client(threading.Thread):
     #: How a contender's page keeps up: ("stream", ...) or ("poll", seconds, paths).
     FOLLOW = {
         # splitdash's page: the stream; past the device's stream cap, delta
-        # polls every second and the stream tried again every 10 s.
-        "splitdash": ("stream", 1.0, 10.0),
+        # polls as often as the schema says and the stream tried again every 10 s.
+        "splitdash": ("stream", 10.0),
         # micropidash's page: both every 1.2 s.
         "micropidash": ("poll", 1.2, ("/data", "/graph-data")),
         # Raw Microdot: the full state once a second.
@@ -119,15 +119,15 @@ class Client(threading.Thread):
     # ---- micropidash and raw Microdot: full state on a timer ---------
 
     def every(self, interval):
-        """Yield once per ``interval``, at a random moment within it.
+        """Yield about once per ``interval``, as a page's timer does.
 
-        A page's timer runs on its own clock, so over time its polls fall at
-        every phase of the device's updates; with a fixed phase, a short run
-        would measure one arbitrary latency."""
-        slot = time.time()
-        while not self.stop.wait(max(0, slot + random.uniform(0, interval) - time.time())):
+        A page's timer starts at a random moment and runs on its own clock,
+        so over time its polls fall at every phase of the device's updates;
+        with a fixed phase, a short run would measure one arbitrary latency."""
+        due = time.time() + random.uniform(0, interval)
+        while not self.stop.wait(max(0, due - time.time())):
             yield
-            slot = max(slot + interval, time.time() - interval)
+            due = max(due, time.time()) + interval * random.uniform(0.95, 1.05)
 
     def poll_full(self):
         _, interval, paths = self.follow
@@ -144,7 +144,11 @@ class Client(threading.Thread):
     # ---- splitdash: the stream, else delta polls ---------------------
 
     def follow_stream(self):
-        _, poll_s, retry_s = self.follow
+        _, retry_s = self.follow
+        status, body = self.get("/schema")  # as the page starts
+        if status != 200:
+            raise HTTPError("%d for /schema" % status)
+        poll_s = json.loads(body)["poll_s"]
         state = {"boot": None, "version": 0}
         while not self.stop.is_set():
             if not self.stream(state):

@@ -8,6 +8,8 @@ Prints the tables and writes them into docs/benchmark.md (`make bench`).
 """
 
 import argparse
+import glob
+import math
 import os
 import socket
 import subprocess
@@ -23,6 +25,7 @@ BOARD_LIB = os.path.join(ROOT, "build", "board", "lib")
 BENCH = os.path.join(ROOT, "build", "bench")
 BENCH_LIB = os.path.join(BENCH, "lib")
 DEVICES = os.path.join(ROOT, "bench", "devices")
+CALLGRIND = os.path.join(BENCH, "callgrind")
 
 CONTENDERS = ("splitdash", "micropidash", "microdot")
 HEAP = "256K"
@@ -34,6 +37,8 @@ START_SPREAD_S = 1.0
 # The device runs alone on the first core, the harness and its clients on
 # the others, so that client work does not disturb the device's CPU time.
 DEVICE_CPUS = {0} if (os.cpu_count() or 1) > 1 else None
+# Seconds of each window (idle before, load, idle after) under callgrind.
+COUNT_SECONDS = 10
 # Longest a client may go without a new label value and still count as in sync.
 SYNC_GAP_S = 3
 
@@ -61,19 +66,28 @@ def free_port():
 
 
 class Device:
-    """A contender's device script (bench/devices/<name>_app.py) on the unix port."""
+    """A contender's device script (bench/devices/<name>_app.py) on the unix
+    port. ``counted``: under Valgrind's callgrind, which counts the
+    instructions it executes (about 50 times slower, so only its CPU figure
+    is kept)."""
 
-    def __init__(self, contender, heap=HEAP, args=()):
+    def __init__(self, contender, heap=HEAP, args=(), counted=False):
         self.port = free_port()
         env = dict(os.environ, MICROPYPATH=".frozen:%s:%s" % (BENCH_LIB, BOARD_LIB))
         self.log = open(os.path.join(BENCH, contender + ".log"), "w+")
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "micropython"), "-X", "heapsize=" + heap,
-             "-m", contender + "_app", str(self.port)] + list(args),
-            cwd=BENCH_LIB, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        command = [os.path.join(BIN, "micropython"), "-X", "heapsize=" + heap,
+                   "-m", contender + "_app", str(self.port)] + list(args)
+        self.counted = counted
+        if counted:
+            # The micropython command is a Python script: Valgrind runs its interpreter.
+            command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s.%%p" % CALLGRIND,
+                       sys.executable] + command
+            self._instructions = 0
+        self.proc = subprocess.Popen(command, cwd=BENCH_LIB, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         if DEVICE_CPUS:
             os.sched_setaffinity(self.proc.pid, DEVICE_CPUS)
-        for _ in range(200):
+        for _ in range(1200 if counted else 200):
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
                 return
@@ -84,10 +98,35 @@ class Device:
         self.stop()
         raise RuntimeError("%s did not start at heap %s" % (contender, heap))
 
-    def cpu_s(self):
+    @property
+    def sample_s(self):
+        """Seconds between readings of cpu(): a callgrind dump pauses the device."""
+        return 5 if self.counted else 1
+
+    def cpu(self):
+        """The device's CPU so far: seconds, or instructions if counted."""
+        if self.counted:
+            self._instructions += self._dump_instructions()
+            return self._instructions
         # Nanoseconds of CPU: /proc/<pid>/stat's 10 ms ticks are too coarse.
         with open("/proc/%d/schedstat" % self.proc.pid) as f:
             return int(f.read().split()[0]) / 1e9
+
+    def _dump_instructions(self):
+        """Instructions since the last dump (callgrind starts its count
+        afresh with each)."""
+        before = set(glob.glob("%s.%d.*" % (CALLGRIND, self.proc.pid)))
+        subprocess.run(["callgrind_control", "--dump", str(self.proc.pid)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        for _ in range(200):
+            for path in set(glob.glob("%s.%d.*" % (CALLGRIND, self.proc.pid))) - before:
+                with open(path) as f:
+                    for line in f:
+                        if line.startswith("totals:"):
+                            os.remove(path)
+                            return int(line.split()[1])
+            time.sleep(0.05)  # not written yet, or not whole
+        raise RuntimeError("callgrind wrote no dump")
 
     def output(self):
         self.log.flush()
@@ -115,6 +154,8 @@ class Device:
         self.proc.kill()
         self.proc.wait()
         self.log.close()
+        for path in glob.glob("%s.%d*" % (CALLGRIND, self.proc.pid)):
+            os.remove(path)
 
 
 def percentile(values, p):
@@ -141,12 +182,13 @@ def out_of_sync(client, t0, t1):
 
 
 def cpu_rates(device, seconds):
-    """The device's CPU seconds per second, second by second."""
+    """The device's CPU (seconds or instructions) per second, for each
+    ``device.sample_s`` of ``seconds``."""
     rates = []
-    cpu, t = device.cpu_s(), time.time()
-    for _ in range(int(round(seconds))):
-        time.sleep(1)
-        cpu1, t1 = device.cpu_s(), time.time()
+    cpu, t = device.cpu(), time.time()
+    for _ in range(max(2, int(round(seconds / device.sample_s)))):
+        time.sleep(device.sample_s)
+        cpu1, t1 = device.cpu(), time.time()
         rates.append((cpu1 - cpu) / (t1 - t))
         cpu, t = cpu1, t1
     return rates
@@ -163,12 +205,13 @@ def busy_per_s(load, idle):
     return ml - mi, 2 * (vl / len(load) + vi / len(idle)) ** 0.5
 
 
-def measure(contender, n_clients, seconds, heap=HEAP, idle_s=0, args=()):
+def measure(contender, n_clients, seconds, heap=HEAP, idle_s=0, args=(), counted=False):
     """Run ``n_clients`` against a fresh device for ``seconds``. With
     ``idle_s``, the device's own cost with no client is measured for that
-    long before and after, and taken off its CPU time."""
+    long before and after, and taken off its CPU (seconds, or instructions
+    when ``counted``)."""
     try:
-        device = Device(contender, heap, args)
+        device = Device(contender, heap, args, counted)
     except RuntimeError as exc:
         return {"ok": False, "why": str(exc)}
     stop = threading.Event()
@@ -309,25 +352,42 @@ def _page_bytes(browser, url, rendered):
     return sum(received.values())
 
 
-def cpu_ms(r):
-    """Device CPU per client-second in ms, as (value, whether the value is
-    only an upper bound: the cost did not rise above the noise)."""
-    busy, noise = r["cpu_per_client_s"] * 1000, r["cpu_noise"] * 1000
+# CPU figures: (result key, unit shown, scale from the measured unit).
+TIME, INSTRUCTIONS = ("cpu", "ms", 1e3), ("instr", "k instructions", 1e-3)
+
+
+def cpu_value(r, figure):
+    """A CPU figure per client-second, scaled, as (value, whether it is only
+    an upper bound: the cost did not rise above the noise), or None."""
+    if r is None or "cpu_per_client_s" not in r:
+        return None
+    scale = figure[2]
+    busy, noise = r["cpu_per_client_s"] * scale, r["cpu_noise"] * scale
     return (busy, False) if busy > noise else (max(busy, 0) + noise, True)
 
 
-def cpu_cell(r):
-    value, bound = cpu_ms(r)
-    if bound:
-        return "< %.2g (below noise)" % value
-    return "%.2g ± %.1g" % (value, r["cpu_noise"] * 1000)
-
-
-def cpu_ratio(ours, theirs):
-    (a, a_bound), (b, b_bound) = cpu_ms(ours), cpu_ms(theirs)
-    if b_bound:
+def cpu_cell(r, figure):
+    value = cpu_value(r, figure)
+    if value is None:
         return "n/a"
-    return ("< %.2f" if a_bound else "%.2f") % (a / b)
+    if value[1]:
+        return "< %s (below noise)" % figures(value[0])
+    return "%s ± %s" % (figures(value[0]), figures(r["cpu_noise"] * figure[2], 1))
+
+
+def figures(value, digits=2):
+    """``value`` to ``digits`` significant figures, without exponent."""
+    if not value:
+        return "0"
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    return "%.*f" % (max(0, decimals), round(value, decimals))
+
+
+def cpu_ratio(ours, theirs, figure):
+    a, b = cpu_value(ours, figure), cpu_value(theirs, figure)
+    if a is None or b is None or b[1]:
+        return "n/a"
+    return ("< %.2f" if a[1] else "%.2f") % (a[0] / b[0])
 
 
 def fmt(value, spec="%.3g", none="n/a"):
@@ -365,41 +425,56 @@ def how(name, n, r):
     return "%d streams, %d poll" % (r["streams"], n - r["streams"])
 
 
-def tables(points, results):
-    lines = ["| contender | clients | how | device CPU ms per client-s | bytes per client-s "
+def tables(points, results, counts):
+    """``results`` from the plain runs, ``counts`` from the runs under
+    callgrind (empty when skipped), both keyed by (row name, clients)."""
+    lines = ["| contender | clients | how | device k instructions per client-s "
+             "| device CPU ms per client-s | bytes per client-s "
              "| update latency p50 / p95 ms | control loop p99 late ms |",
-             "|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"]
     for name, _, n, _ in points:
         r = results[name, n]
-        lines.append("| %s | %d | %s | %s | %s | %s / %s | %s |" % (
+        lines.append("| %s | %d | %s | %s | %s | %s | %s / %s | %s |" % (
             name, n, how(name, n, r),
-            cpu_cell(r),
+            cpu_cell(counts.get((name, n)), INSTRUCTIONS), cpu_cell(r, TIME),
             fmt(r["bytes_per_client_s"], "%.0f"),
             fmt(r["p50_ms"], "%.0f"), fmt(r["p95_ms"], "%.0f"), fmt(r["late_p99_ms"], "%d")))
     lines += ["", "Ratios, splitdash / peer at the same number of clients (below 1 is better "
               "for splitdash; the issue's targets: CPU at most 0.2 and bytes at most 0.25 of "
               "micropidash's):", "",
-              "| splitdash | clients | CPU / micropidash | CPU / microdot | bytes / micropidash "
-              "| bytes / microdot | p95 latency / micropidash | p99 lateness / micropidash |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| splitdash | clients | instructions / micropidash | instructions / microdot "
+              "| CPU time / micropidash | bytes / micropidash | bytes / microdot "
+              "| p95 latency / micropidash | p99 lateness / micropidash |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for name, _, n, _ in points:
         if not name.startswith("splitdash"):
             continue
         ours, pd, md = results[name, n], results["micropidash", n], results["microdot", n]
-        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s |" % (
-            name, n, cpu_ratio(ours, pd), cpu_ratio(ours, md),
+        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, n,
+            cpu_ratio(counts.get((name, n)), counts.get(("micropidash", n)), INSTRUCTIONS),
+            cpu_ratio(counts.get((name, n)), counts.get(("microdot", n)), INSTRUCTIONS),
+            cpu_ratio(ours, pd, TIME),
             ratio(ours["bytes_per_client_s"], pd["bytes_per_client_s"]),
             ratio(ours["bytes_per_client_s"], md["bytes_per_client_s"]),
             ratio(ours["p95_ms"], pd["p95_ms"]),
             ratio(ours["late_p99_ms"], pd["late_p99_ms"])))
-    idle = {}
-    for name, contender, n, _ in points:
-        idle.setdefault(contender, []).append(results[name, n]["idle_cpu_per_s"])
-    lines += ["", "The device's own CPU with no client (measured before and after each run, "
-              "in the same process, and taken off above), ms per s: " + ", ".join(
-                  "%s %.1f" % (name, 1000 * sum(idle[name]) / len(idle[name]))
-                  for name in CONTENDERS)]
+    lines += ["", "The device's own cost with no client (measured before and after each run, "
+              "in the same process, and taken off above): " + "; ".join(
+                  "%s %s" % (contender, idle_cost(points, results, counts, contender))
+                  for contender in CONTENDERS)]
     return "\n".join(lines)
+
+
+def idle_cost(points, results, counts, contender):
+    def mean(runs):
+        idle = [runs[name, n]["idle_cpu_per_s"] for name, c, n, _ in points
+                if c == contender and "idle_cpu_per_s" in runs.get((name, n), {})]
+        return sum(idle) / len(idle) if idle else None
+    cost = "%.1f ms of CPU per s" % (1e3 * mean(results))
+    if mean(counts) is not None:
+        cost += ", %.0f k instructions per s" % (1e-3 * mean(counts))
+    return cost
 
 
 def heap_line(heaps):
@@ -413,6 +488,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=15, help="measured window per point")
     parser.add_argument("--clients", default="1,8,16")
+    parser.add_argument("--no-count", action="store_true",
+                        help="skip the instruction counts under callgrind")
     parser.add_argument("--no-heap", action="store_true", help="skip the heap search")
     parser.add_argument("--no-browser", action="store_true", help="skip Chromium")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmark.md")
@@ -429,7 +506,15 @@ def main():
         r = results[name, n] = measure(contender, n, args.seconds, idle_s=args.seconds / 2,
                                        args=device_args)
         print("%s, %d clients: %s" % (name, n, r), flush=True)
-    report = tables(points, results)
+    counts = {}
+    if not args.no_count:
+        for name, contender, n, device_args in points:
+            r = measure(contender, n, COUNT_SECONDS, idle_s=COUNT_SECONDS, args=device_args,
+                        counted=True)
+            print("%s, %d clients, counted: %s" % (name, n, r), flush=True)
+            if r["ok"]:
+                counts[name, n] = r
+    report = tables(points, results, counts)
     if not args.no_heap:
         heaps = {name: smallest_heap_kb(name, HEAP_SECONDS, lambda s: print(s, flush=True))
                  for name in CONTENDERS}
@@ -452,7 +537,7 @@ def write_docs(report, argv):
 
 DOC = """# Benchmark: splitdash against micropidash and raw Microdot
 
-Reproduce with `%(command)s` (about eight minutes on 2 cores). Measured on
+Reproduce with `%(command)s` (about 20 minutes on 2 cores). Measured on
 %(date)s, %(cpus)s cores, every contender on the MicroPython unix port (64-bit:
 objects take about twice the heap they take on a 32-bit board) with its
 libraries compiled to `.mpy`.
@@ -460,17 +545,26 @@ libraries compiled to `.mpy`.
 Workload (bench/devices/workload.py), the same for all: 20 widgets, 10 toggles
 that stay put and 10 labels whose values all change once a second, and a 10 ms
 periodic task standing in for the board's control loop. Each client follows
-the dashboard as its own page does (bench/clients.py): splitdash through its
-live stream (`/events`), micropidash by fetching `/data` and `/graph-data`
-every 1.2 s, raw Microdot by polling the full state at `/data` once a second.
-Clients start spread over a second, and each poll falls at a random moment
-of its period, as a page's own timer would over time.
+the dashboard as its own page does (bench/clients.py), sending a browser's
+request headers: splitdash through its live stream (`/events`), micropidash by
+fetching `/data` and `/graph-data` every 1.2 s, raw Microdot by polling the
+full state at `/data` once a second. Clients start spread over a second, and
+each page's timer starts at a random moment and runs on its own clock (its
+period varies by 5%%), so that polls fall at every phase of the updates.
 
-- device CPU: the device process's CPU time (it runs alone on one core) per
-  second under load, less its own cost with no client, measured second by
-  second before and after in the same process; per client, with twice the
-  standard error. Where the cost does not rise above that noise, the table
-  gives the bound it stays under;
+- device instructions: what the device executes per client-second, counted
+  by Valgrind's callgrind in a second run of each row (the device runs some
+  50 times slower under it, so only this figure is taken from that run):
+  the count under load less the count with no client, before and after, in
+  the same process. Instructions in the operating system's network stack
+  are not counted, which favours the contenders that open a connection per
+  poll. This is the steady CPU figure: it does not depend on the machine's
+  other work or clock speed;
+- device CPU time: the device process's CPU time (it runs alone on one core)
+  per second under load, less its own cost with no client, second by second,
+  with twice the standard error. At this scale (a few ms per second) it
+  moves with the machine's other work: where the cost does not rise above
+  that noise, the table gives the bound it stays under;
 - bytes: HTTP bytes both ways at the client, headers included (TCP/IP
   overhead not counted; every poll is also a new TCP connection);
 - latency: from the device's `set()` to the client holding the value
@@ -480,10 +574,12 @@ of its period, as a page's own timer would over time.
   "served" means no MemoryError, no failed request and no client without a
   new value for more than 3 s.
 
-splitdash serves at most 8 streams (`LiveStreams.max_streams`, sized for a
-board's sockets); pages past that poll `/data` for deltas each second and
-try the stream again every 10 s, as its page does (the "how" column). The
-last row raises the cap to 16 to show the live path alone at 16 clients.
+On the unix port splitdash serves at most 8 streams (`LiveStreams.max_streams`;
+a board's default is lower, as it has few TCP connections: 4 on an ESP32, 2
+on a Pico W). Pages past the cap poll `/data` for what changed every 2 s (the
+schema's `poll_s`, `Dashboard.poll_s`) and try the stream again every 10 s, as
+its page does (the "how" column). The last row raises the cap to 16 to show
+the live path alone at 16 clients.
 
 %(report)s
 """

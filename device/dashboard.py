@@ -12,6 +12,7 @@ import os
 from microdot import Microdot, Response, iscoroutine
 from dashschema import wire
 from dashschema.widget import finite_or_none
+from request_reader import buffer_requests
 
 try:
     from sys import print_exception
@@ -47,6 +48,11 @@ def _error(reason, status, widget=None):
 class Dashboard:
     #: Largest ``POST /data`` body accepted, in bytes.
     max_write_length = 1024
+    #: Seconds between a page's polls of ``/data`` while it has no stream
+    #: (past ``LiveStreams.max_streams``, or with ``live=False``). Pages read
+    #: it from the schema. Every poll is a request the board parses in full,
+    #: and its browser headers alone are some 400 bytes.
+    poll_s = 2
 
     def __init__(self, title="splitdash", static_dir="www", token=None, live=True,
                  app=None):
@@ -61,6 +67,7 @@ class Dashboard:
         self.version = 0
         self.boot = _new_boot_id()
         self.app = app or Microdot()
+        buffer_requests(self.app)
         self.live = None
         self._add_routes()
         if live:
@@ -182,7 +189,8 @@ class Dashboard:
 
         @app.get(wire.SCHEMA_PATH)
         async def schema(request):
-            return json_response(wire.schema_message(self.title, self.boot, self.widgets),
+            return json_response(wire.schema_message(self.title, self.boot, self.widgets,
+                                                     self.poll_s),
                                  headers={"Cache-Control": "no-cache"})
 
         @app.get(wire.DATA_PATH)

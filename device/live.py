@@ -14,6 +14,7 @@ stream, about 7 KB each: too much for a board.)
 
 import asyncio
 import select
+import sys
 
 from microdot import Response
 from dashschema import wire
@@ -22,10 +23,13 @@ PING = b"event: ping\ndata: {}\n\n"
 
 
 class LiveStreams:
-    #: Most streams served at once; past it a page gets 503 and polls /data.
-    #: Each open stream holds one socket (boards have 10 to 16 in all) and
-    #: a few hundred bytes of heap.
-    max_streams = 8
+    #: Most streams served at once; past it a page gets 503 and polls /data
+    #: (every ``Dashboard.poll_s``). A stream costs a few hundred bytes of
+    #: heap, but it holds one of the board's TCP connections for as long as
+    #: its page is open, and page loads, polls and writes need some too: an
+    #: ESP32's MicroPython has 10 sockets in all, a Pico W's lwIP 5 TCP
+    #: connections. Elsewhere (the unix port) 8.
+    max_streams = {"esp32": 4, "rp2": 2}.get(sys.platform, 8)
     #: ``set()`` calls within this window go out as one message, in ms.
     coalesce_ms = 50
     #: A "ping" event this often lets both ends notice a dead connection, in s.

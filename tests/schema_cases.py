@@ -344,9 +344,10 @@ def case_check_writes_rejects_non_objects():
 
 def case_messages_keep_declaration_order():
     ws = [Toggle("b"), Number("a"), Label("c")]
-    msg = wire.schema_message("T", "0123abcd", ws)
+    msg = wire.schema_message("T", "0123abcd", ws, 2)
     eq([w["id"] for w in msg["widgets"]], ["b", "a", "c"])
     eq(msg["title"], "T")
+    eq(msg["poll_s"], 2)
     eq(msg["boot"], "0123abcd")
     eq(wire.state_message("0123abcd", 3, {"a": 1}),
        {"boot": "0123abcd", "version": 3, "values": {"a": 1}})

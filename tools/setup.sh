@@ -22,8 +22,17 @@ if ! cmp -s package-lock.json node_modules/.package-lock.installed; then
   cp package-lock.json node_modules/.package-lock.installed
 fi
 
-# Chromium drives the UI tests; only the test target asks for it.
-if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
+# Chromium drives the UI tests and the benchmark's page figures; Valgrind
+# counts the benchmark's device instructions. Only the targets that use them ask.
+packages=""
+for flag in "$@"; do
+  case "$flag" in
+    --with-browser) [ -x /usr/bin/chromium ] || packages="$packages chromium" ;;
+    --with-valgrind) command -v valgrind >/dev/null || packages="$packages valgrind" ;;
+    *) echo "setup.sh: unknown option $flag" >&2; exit 2 ;;
+  esac
+done
+if [ -n "$packages" ]; then
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $packages >/dev/null
 fi

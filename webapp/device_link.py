@@ -17,8 +17,9 @@ LIVE, POLLING, OFFLINE = "live", "polling", "offline"
 
 
 class DeviceLink:
-    #: Seconds between delta polls while there is no stream.
-    poll_s = 1.0
+    #: Seconds between delta polls while there is no stream; the device's
+    #: schema says how often it wants them.
+    poll_s = 2
     #: Seconds of polling before the stream is tried again.
     retry_stream_s = 10
     #: A stream silent this long is taken as dead (the device pings every 15 s).
@@ -44,7 +45,11 @@ class DeviceLink:
         response = await fetch(self.base + wire.SCHEMA_PATH, cache="no-store")
         if not response.ok:
             raise OSError("the device answered %d for its schema" % response.status)
-        return await response.json()
+        schema = await response.json()
+        poll_s = schema.get("poll_s")
+        if isinstance(poll_s, (int, float)) and poll_s > 0:
+            self.poll_s = poll_s
+        return schema
 
     async def write(self, changes):
         """POST a write; returns None, or the reason it was refused."""

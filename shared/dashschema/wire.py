@@ -64,8 +64,10 @@ def encode(message):
     return json.dumps(message, separators=(",", ":"))
 
 
-def schema_message(title, boot, widgets):
-    return {"title": title, "boot": boot, "widgets": [w.to_dict() for w in widgets]}
+def schema_message(title, boot, widgets, poll_s):
+    """``poll_s``: how often a page without a stream polls the device."""
+    return {"title": title, "boot": boot, "poll_s": poll_s,
+            "widgets": [w.to_dict() for w in widgets]}
 
 
 def state_message(boot, version, values):
