@@ -12,7 +12,7 @@ import os
 from microdot import Microdot, Response, iscoroutine
 from dashschema import wire
 from dashschema.widget import finite_or_none
-from request_reader import buffer_requests
+from buffered_io import buffer_connections
 
 try:
     from sys import print_exception
@@ -67,7 +67,7 @@ class Dashboard:
         self.version = 0
         self.boot = _new_boot_id()
         self.app = app or Microdot()
-        buffer_requests(self.app)
+        buffer_connections(self.app)
         self.live = None
         self._add_routes()
         if live:

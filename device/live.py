@@ -20,16 +20,18 @@ from microdot import Response
 from dashschema import wire
 
 PING = b"event: ping\ndata: {}\n\n"
+#: The stream cap on boards, whose page loads, polls and writes need TCP
+#: connections too: an ESP32's MicroPython has 10 sockets in all, a Pico W's
+#: lwIP 5 TCP connections. Ports not listed here (the unix port) have 16.
+BOARD_MAX_STREAMS = {"esp32": 4, "rp2": 2}
 
 
 class LiveStreams:
     #: Most streams served at once; past it a page gets 503 and polls /data
     #: (every ``Dashboard.poll_s``). A stream costs a few hundred bytes of
-    #: heap, but it holds one of the board's TCP connections for as long as
-    #: its page is open, and page loads, polls and writes need some too: an
-    #: ESP32's MicroPython has 10 sockets in all, a Pico W's lwIP 5 TCP
-    #: connections. Elsewhere (the unix port) 8.
-    max_streams = {"esp32": 4, "rp2": 2}.get(sys.platform, 8)
+    #: heap, but on a board it holds one of its few TCP connections for as
+    #: long as its page is open: see BOARD_MAX_STREAMS.
+    max_streams = BOARD_MAX_STREAMS.get(sys.platform, 16)
     #: ``set()`` calls within this window go out as one message, in ms.
     coalesce_ms = 50
     #: A "ping" event this often lets both ends notice a dead connection, in s.
@@ -148,10 +150,11 @@ class _Stream:
         return self
 
     async def __anext__(self):
-        # The headers are out: keep the socket, and leave Microdot a stand-in
-        # to close when it finishes the response.
-        writer, self._writer = self._writer, None
-        self.socket, writer.s = writer.s, _KEPT
+        # The head is out (the BufferedWriter wrote it at its blank line):
+        # keep the socket, and leave Microdot a stand-in to close when it
+        # finishes the response.
+        stream, self._writer = self._writer.stream, None
+        self.socket, stream.s = stream.s, _KEPT
         self.live.take(self)
         raise StopAsyncIteration
 

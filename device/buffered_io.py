@@ -1,12 +1,16 @@
-"""Requests read in chunks, without the headers nothing on the board reads.
+"""A connection as Microdot sees it: requests read in chunks, without the
+headers nothing on the board reads, and each answer's head written at once.
 
 Microdot reads a request's line and headers with ``readline()``, and
 MicroPython's ``readline()`` on a socket reads one byte per call. Microdot
 then makes some six strings of each header line, and MicroPython looks every
 new string up among all the names of the code it has loaded: a browser's
 User-Agent, Accept-Language and the like cost a board more than the answer.
-``buffer_requests(app)`` hands Microdot a reader that takes whatever the
-socket has, splits the lines itself and drops those headers as bytes.
+Microdot also writes the status line and each header with a write of its
+own, and each write is a pass through the scheduler and often a packet.
+``buffer_connections(app)`` hands Microdot a reader that takes whatever the
+socket has, splits the lines itself and drops those headers as bytes, and a
+writer that holds the head of an answer until its blank line.
 """
 
 
@@ -73,12 +77,43 @@ class BufferedReader:
         return self._take(self._held() if n < 0 else min(n, self._held()))
 
 
-def buffer_requests(app):
-    """Make ``app`` (a Microdot) read every request through a BufferedReader."""
+class BufferedWriter:
+    """Holds what is written on a connection until the end of the answer's
+    head (its blank line), then writes it at once. What follows goes
+    straight through, so a stream or a WebSocket is never held back."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.head = []  # the head's parts until it ends; then None
+
+    async def awrite(self, data):
+        if self.head is None:
+            await self.stream.awrite(data)
+            return
+        self.head.append(data)
+        if data == b"\r\n" or data.endswith(b"\r\n\r\n"):
+            await self.flush()
+
+    async def flush(self):
+        head, self.head = self.head, None
+        if head:
+            await self.stream.awrite(b"".join(head))
+
+    async def aclose(self):
+        await self.flush()
+        await self.stream.aclose()
+
+    def get_extra_info(self, name):
+        return self.stream.get_extra_info(name)
+
+
+def buffer_connections(app):
+    """Make ``app`` (a Microdot) read and write every connection through a
+    BufferedReader and a BufferedWriter."""
     from microdot import Request
     handle = app.handle_request
 
     async def handle_request(reader, writer):
-        await handle(BufferedReader(reader, Request.max_readline), writer)
+        await handle(BufferedReader(reader, Request.max_readline), BufferedWriter(writer))
 
     app.handle_request = handle_request
