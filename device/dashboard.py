@@ -36,7 +36,10 @@ _compact()  # after Microdot and the schema, the bulk of what a board loads
 
 
 def json_response(message, status=200, headers=None):
-    response = Response(wire.encode(message), status, headers)
+    """``message``: a dict, or one already encoded."""
+    if not isinstance(message, str):
+        message = wire.encode(message)
+    response = Response(message, status, headers)
     response.headers["Content-Type"] = "application/json; charset=UTF-8"
     return response
 
@@ -66,6 +69,7 @@ class Dashboard:
         self._callbacks = {}
         self.version = 0
         self.boot = _new_boot_id()
+        self._schema_cache = (None, None)  # (what it was built from, encoded)
         self.app = app or Microdot()
         buffer_connections(self.app)
         self.live = None
@@ -146,6 +150,16 @@ class Dashboard:
 
     # ---- internals -------------------------------------------------------
 
+    def _schema(self):
+        """The schema, encoded once for each set of widgets: every page that
+        opens asks for it, often all at once after the board restarts, and
+        building it takes a dict per widget."""
+        key = (len(self.widgets), self.title, self.poll_s)
+        if self._schema_cache[0] != key:
+            self._schema_cache = (key, wire.encode(wire.schema_message(
+                self.title, self.boot, self.widgets, self.poll_s)))
+        return self._schema_cache[1]
+
     def _position(self, wid):
         try:
             return self._index[wid]
@@ -189,9 +203,7 @@ class Dashboard:
 
         @app.get(wire.SCHEMA_PATH)
         async def schema(request):
-            return json_response(wire.schema_message(self.title, self.boot, self.widgets,
-                                                     self.poll_s),
-                                 headers={"Cache-Control": "no-cache"})
+            return json_response(self._schema(), headers={"Cache-Control": "no-cache"})
 
         @app.get(wire.DATA_PATH)
         async def read(request):

@@ -177,6 +177,36 @@ def test_bench_schema_and_initial_state(app):
     assert state["version"] == 3
 
 
+GROWING_APP = """
+import sys
+from dashboard import Dashboard
+from dashschema.kinds import Button, Label
+
+dash = Dashboard("Growing", static_dir=None)
+dash.add(Button("more", "More"))
+
+
+@dash.on_write("more")
+def more(_):
+    dash.add(Label("extra%d" % len(dash.widgets), "Extra"))
+
+
+dash.run("127.0.0.1", int(sys.argv[1]))
+"""
+
+
+def test_the_schema_follows_widgets_added_while_serving(start_device, tmp_path):
+    (tmp_path / "growing.py").write_text(GROWING_APP)
+    dev = start_device(script="growing.py", cwd=str(tmp_path))
+
+    def ids():
+        return [w["id"] for w in dev.request("/schema")[2]["widgets"]]
+    assert ids() == ["more"]
+    assert ids() == ["more"]  # the second answer from the encoded schema
+    assert write(dev, {"more": True})[0] == 200
+    assert ids() == ["more", "extra1"]
+
+
 def test_since_returns_only_changes(app):
     state = app.request("/data")[2]
     boot, v0 = state["boot"], state["version"]
