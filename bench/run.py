@@ -390,8 +390,8 @@ def cpu_ratio(ours, theirs, figure):
     return ("< %.2f" if a[1] else "%.2f") % (a[0] / b[0])
 
 
-def fmt(value, spec="%.3g", none="n/a"):
-    return none if value is None else spec % value
+def fmt(value, spec="%.3g"):
+    return "n/a" if value is None else spec % value
 
 
 def ratio(ours, theirs):

@@ -32,9 +32,6 @@ def _compact():
     gc.collect()
 
 
-_compact()  # after Microdot and the schema, the bulk of what a board loads
-
-
 def json_response(message, status=200, headers=None):
     """``message``: a dict, or one already encoded."""
     if not isinstance(message, str):
