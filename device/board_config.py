@@ -6,6 +6,7 @@
     title          the dashboard's title; null keeps the app's own
     port           HTTP port, 80 unless set
     token          write token: browsers must send "Authorization: Bearer <token>"
+    read_token     read token: the page, its values and its stream need it too
     cors_origins   origins (such as "http://laptop.local:8000", or "*") allowed
                    to call the board from a page they host themselves
     wifi_ssid, wifi_password
@@ -53,6 +54,7 @@ SETTINGS = {
     "title": (None, _optional_text, "a string or null"),
     "port": (80, _port, "a whole number from 1 to 65535"),
     "token": (None, _optional_text, "a string or null"),
+    "read_token": (None, _optional_text, "a string or null"),
     "cors_origins": ([], _origins, 'a list of origins like "http://laptop.local:8000"'),
     "wifi_ssid": (None, _optional_text, "a string or null"),
     "wifi_password": ("", _text, "a string"),
@@ -101,13 +103,6 @@ def load(path=PATH):
     except ConfigError as exc:
         print("splitdash: %s; using the defaults" % exc)
         return defaults()
-
-
-def enable_cors(app, origins):
-    """Let pages from ``origins`` call the board; nothing when there are none."""
-    if origins:
-        from microdot.cors import CORS
-        CORS(app, allowed_origins="*" if "*" in origins else origins)
 
 
 def start_network(config):

@@ -9,10 +9,10 @@ import gc
 import json
 import os
 
-from microdot import Microdot, Response, iscoroutine
+from microdot import Request, Response, iscoroutine
 from dashschema import wire
 from dashschema.widget import finite_or_none
-from buffered_io import buffer_connections
+from server import Server
 
 try:
     from sys import print_exception
@@ -45,8 +45,33 @@ def _error(reason, status, widget=None):
     return json_response({"error": reason, "widget": widget}, status)
 
 
+def _same(given, secret):
+    """Whether ``given`` is ``secret``, in a time that does not tell how
+    much of it was right."""
+    if given is None:
+        return False
+    given, secret = given.encode(), secret.encode()
+    diff = len(given) ^ len(secret)
+    for i in range(len(secret)):
+        diff |= secret[i] ^ (given[i] if i < len(given) else 0)
+    return diff == 0
+
+
+def _given_token(request):
+    """The token a request carries: ``Authorization: Bearer <t>``, or
+    ``?token=<t>`` (what an EventSource can send)."""
+    auth = request.headers.get("Authorization")
+    if auth and auth.startswith("Bearer "):
+        return auth[7:]
+    return request.args.get("token")
+
+
 class Dashboard:
-    #: Largest ``POST /data`` body accepted, in bytes.
+    #: Largest request body the board accepts, in bytes: a ``POST /data``
+    #: larger than this is refused (413) from its Content-Length, unread.
+    #: It sets Microdot's ``Request.max_content_length`` and
+    #: ``max_body_length`` for the whole app: raise both for a route of
+    #: your own that takes larger bodies.
     max_write_length = 1024
     #: Seconds between a page's polls of ``/data`` while it has no stream
     #: (past ``LiveStreams.max_streams``, or with ``live=False``). Pages read
@@ -55,10 +80,17 @@ class Dashboard:
     poll_s = 2
 
     def __init__(self, title="splitdash", static_dir="www", token=None, live=True,
-                 app=None):
+                 read_token=None, cors_origins=(), state_file="state.json"):
         self.title = title
         #: Optional shared secret: writes must send ``Authorization: Bearer <token>``.
         self.token = token
+        #: Optional secret for reading the schema, the values and the stream.
+        self.read_token = read_token
+        #: Origins (like "http://laptop.local:8000", or "*") whose pages may
+        #: call the board; every other page's requests are refused (403).
+        self.cors_origins = cors_origins
+        #: Where writable widgets' values are kept across reboots (None: nowhere).
+        self.state_file = state_file
         self.widgets = []  # declaration order is display order
         self._index = {}  # id -> position in widgets
         self._values = []
@@ -67,17 +99,19 @@ class Dashboard:
         self.version = 0
         self.boot = _new_boot_id()
         self._schema_cache = (None, None)  # (what it was built from, encoded)
-        self.app = app or Microdot()
-        buffer_connections(self.app)
+        #: The Microdot app (a ``server.Server``): add routes of your own to it.
+        self.app = Server()
+        Request.max_content_length = Request.max_body_length = self.max_write_length
+        if cors_origins:
+            from microdot.cors import CORS
+            CORS(self.app, allowed_origins="*" if "*" in cors_origins else list(cors_origins))
         self.live = None
         self._add_routes()
         if live:
             from live import LiveStreams
             self.live = LiveStreams(self)
             self.live.add_routes(self.app)
-        if static_dir:
-            from static_files import StaticFiles
-            StaticFiles(static_dir).add_routes(self.app)
+        self.static_dir = static_dir
         _compact()
 
     # ---- the device-side API -------------------------------------------
@@ -136,6 +170,11 @@ class Dashboard:
 
     async def serve(self, host="0.0.0.0", port=80):
         """Serve until the server is shut down; run it as an asyncio task."""
+        if self.static_dir:
+            # Last: its catch-all route must not hide the app's own routes.
+            from static_files import StaticFiles
+            StaticFiles(self.static_dir).add_routes(self.app)
+            self.static_dir = None
         if self.live:
             self.live.start()
         print("splitdash: %r on http://%s:%d/" % (self.title, host, port))
@@ -191,19 +230,60 @@ class Dashboard:
             print("splitdash: callback for %r failed:" % wid)
             print_exception(exc)
 
-    def _authorized(self, request):
-        return not self.token or \
-            request.headers.get("Authorization") == "Bearer " + self.token
+    def cors_origin(self, request):
+        """The request's Origin when it is one of ``cors_origins``, else None."""
+        origin = request.headers.get("Origin")
+        if origin and ("*" in self.cors_origins or origin in self.cors_origins):
+            return origin
+        return None
+
+    def _foreign(self, request):
+        # A page on another site can send a board requests (a form, a
+        # no-cors fetch) without being allowed to read the answers: a
+        # request naming such an origin is refused before it does anything.
+        origin = request.headers.get("Origin")
+        return origin is not None and origin != "http://" + request.headers.get("Host", "") \
+            and not self.cors_origin(request)
+
+    def refuse_read(self, request):
+        """The answer refusing a read without the read token, or None."""
+        if not self.read_token:
+            return None
+        given = _given_token(request)
+        if _same(given, self.read_token) or (self.token and _same(given, self.token)):
+            return None
+        return _error("this dashboard needs its read token", 401)
+
+    def _refuse_write(self, request):
+        secret = self.token or self.read_token
+        if secret and not _same(_given_token(request), secret):
+            response = _error("this dashboard needs its write token", 401)
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+            return _error("writes must be sent as Content-Type: application/json", 415)
+        return None
 
     def _add_routes(self):
         app = self.app
 
+        @app.before_request
+        async def same_site_only(request):
+            if self._foreign(request):
+                return _error("requests from %s are not allowed"
+                              % request.headers.get("Origin"), 403)
+
         @app.get(wire.SCHEMA_PATH)
         async def schema(request):
-            return json_response(self._schema(), headers={"Cache-Control": "no-cache"})
+            return self.refuse_read(request) or \
+                json_response(self._schema(), headers={"Cache-Control": "no-cache"})
 
         @app.get(wire.DATA_PATH)
         async def read(request):
+            refused = self.refuse_read(request)
+            if refused:
+                return refused
             since = 0
             if request.args.get("boot") == self.boot:
                 try:
@@ -218,10 +298,10 @@ class Dashboard:
 
         @app.post(wire.DATA_PATH)
         async def write(request):
-            if not self._authorized(request):
-                return _error("this dashboard needs its write token", 401)
-            if len(request.body) > self.max_write_length:
-                return _error("write too large", 413)
+            # Too large a body was refused (413) before it was read.
+            refused = self._refuse_write(request)
+            if refused:
+                return refused
             try:
                 changes = json.loads(request.body)
             except ValueError:

@@ -1,20 +1,22 @@
 """Server push: one Server-Sent Events stream per open page, carrying only
 what changed, one message per burst of ``set()`` calls.
 
-Microdot answers ``GET /events`` with the stream's headers; then the socket
-passes to ``LiveStreams``, and Microdot frees what it holds for an open
-response (its request, response and task: about 2.5 KB of heap a page).
-From there a stream is its socket and one number, the version it last sent.
-One task writes each burst to every stream with non-blocking writes; a page
-whose connection cannot take a message yet keeps only the unsent end of it,
-and gets everything it missed in one message once it has caught up.
-(Microdot's own ``sse`` extension builds a class, a queue and a task per
-stream, about 7 KB each: too much for a board.)
+``GET /events`` writes the stream's head itself and takes the connection
+over (``Response.already_handled``, as Microdot's WebSocket support does),
+so Microdot frees the request and the server its slot at once. From there
+a stream is its connection, the version it last sent and two small tasks:
+one writes what its page is missing whenever a burst ends, the other waits
+for the page to leave (a page sends nothing after its request, so its
+connection turning readable means it closed). A page whose connection is
+slow holds up only its own stream, and gets everything it missed in one
+message once it has caught up. (Microdot's own ``sse`` extension keeps a
+request, a queue and a task per stream, about 7 KB each: too much for a
+board.)
 """
 
 import asyncio
-import select
 import sys
+from time import ticks_diff, ticks_ms
 
 from microdot import Response
 from dashschema import wire
@@ -22,8 +24,9 @@ from dashschema import wire
 PING = b"event: ping\ndata: {}\n\n"
 #: The stream cap on boards, whose page loads, polls and writes need TCP
 #: connections too: an ESP32's MicroPython has 10 sockets in all, a Pico W's
-#: lwIP 5 TCP connections. Ports not listed here (the unix port) have 16.
-BOARD_MAX_STREAMS = {"esp32": 4, "rp2": 2}
+#: lwIP 5 TCP connections. A port not listed gets 2; the unix port
+#: ("linux") serves from a computer.
+BOARD_MAX_STREAMS = {"esp32": 4, "rp2": 2, "linux": 16}
 
 
 class LiveStreams:
@@ -31,18 +34,19 @@ class LiveStreams:
     #: (every ``Dashboard.poll_s``). A stream costs a few hundred bytes of
     #: heap, but on a board it holds one of its few TCP connections for as
     #: long as its page is open: see BOARD_MAX_STREAMS.
-    max_streams = BOARD_MAX_STREAMS.get(sys.platform, 16)
+    max_streams = BOARD_MAX_STREAMS.get(sys.platform, 2)
     #: ``set()`` calls within this window go out as one message, in ms.
     coalesce_ms = 50
     #: A "ping" event this often lets both ends notice a dead connection, in s.
     heartbeat_s = 15
+    #: A page that has taken nothing of a message for this long is dropped, in s.
+    stall_s = 30
 
     def __init__(self, dash):
         self.dash = dash
         self.streams = []
         self._flushing = False  # a burst of changes is being collected
-        # Every stream's socket, to notice the pages that leave.
-        self._sockets = select.poll()
+        self._burst = asyncio.Event()  # set when a burst ends, or to ping
         # The last message encoded, for (since, version): the streams in step
         # with each other need the very same bytes.
         self._encoded = (None, None, b"")
@@ -58,11 +62,31 @@ class LiveStreams:
     def add_routes(self, app):
         @app.get(wire.EVENTS_PATH)
         async def events(request):
+            refused = self.dash.refuse_read(request)
+            if refused:
+                return refused
             if len(self.streams) >= self.max_streams:
                 return {"error": "too many live streams; poll %s instead" % wire.DATA_PATH,
                         "widget": None}, 503
-            return Response(_Stream(self, request), headers={
-                "Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+            stream = _Stream(_resume_version(request, self.dash))
+            self.streams.append(stream)  # before the head goes: others count it
+            connection = request.sock[1]
+            try:
+                await connection.awrite(self._head(request))
+            except OSError:
+                self.streams.remove(stream)
+                return Response.already_handled
+            stream.connection = connection.take()
+            stream.writer = asyncio.create_task(self._send(stream))
+            stream.watcher = asyncio.create_task(self._watch(stream))
+            return Response.already_handled
+
+    def _head(self, request):
+        head = b"HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        origin = self.dash.cors_origin(request)
+        if origin:
+            head += b"Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n" % origin.encode()
+        return head + b"\r\n"
 
     def message(self, since):
         version = self.dash.version
@@ -72,99 +96,80 @@ class LiveStreams:
             self._encoded = (since, version, data)
         return data
 
-    def take(self, stream):
-        """Serve a stream whose headers Microdot has sent."""
-        if len(self.streams) >= self.max_streams:  # others got in first
-            stream.socket.close()
-            return
-        self.streams.append(stream)
-        self._sockets.register(stream.socket, select.POLLIN)
-        self.send(stream)
-
-    def send(self, stream, ping=False):
-        """Write what the stream's page is missing (or a ping), as far as
-        its socket takes it without waiting."""
+    async def _send(self, stream):
+        """Write what the stream's page is missing, whenever a burst ends."""
         try:
-            if stream.pending and not self._write(stream, stream.pending):
-                return
-            if stream.sent != self.dash.version:
-                since, stream.sent = stream.sent or 0, self.dash.version
-                self._write(stream, self.message(since))
-            elif ping:
-                self._write(stream, PING)
-        except OSError:  # the page has gone
-            self.end(stream)
+            while True:
+                if stream.sent != self.dash.version:
+                    since, stream.sent = stream.sent or 0, self.dash.version
+                    data = self.message(since)
+                elif stream.ping:
+                    data = PING
+                else:
+                    await self._burst.wait()
+                    continue
+                stream.ping = False
+                stream.writing_since = ticks_ms()
+                await stream.connection.awrite(data)
+                stream.writing_since = None
+        except Exception:  # the page has gone (OSError), or no heap for its message
+            self._end(stream)
 
-    @staticmethod
-    def _write(stream, data):
-        """Whether all of ``data`` went; the rest waits in the stream."""
-        written = stream.socket.write(data)  # None: nothing fitted
-        stream.pending = data[written:] if written else data
-        return not stream.pending
+    async def _watch(self, stream):
+        """Wait for the page to leave: end of file, or an error."""
+        try:
+            while await stream.connection.read(16):
+                pass
+        except OSError:
+            pass
+        finally:  # cancelled too: by _end, or as stalled
+            self._end(stream)
+            await stream.connection.aclose()
 
-    def end(self, stream):
+    def _end(self, stream):
         if stream in self.streams:
             self.streams.remove(stream)
-            self._sockets.unregister(stream.socket)
-            stream.socket.close()
+        current = asyncio.current_task()
+        # The watcher closes the connection once it ends, whoever ends first.
+        for task in (stream.writer, stream.watcher):
+            if task is not current:
+                task.cancel()
+
+    def _wake(self):
+        self._burst.set()
+        self._burst.clear()
 
     async def _flush(self):
         await asyncio.sleep_ms(self.coalesce_ms)
         self._flushing = False
-        for stream in self.streams[:]:  # a failed write ends its stream
-            self.send(stream)
+        self._wake()
 
     async def _tick(self):
         since_beat = 0  # seconds
+        stall_ms = self.stall_s * 1000
         while True:
             await asyncio.sleep(1)
-            # A page sends nothing after its request: its socket turning
-            # readable (end of file) or failing means it has left.
-            for sock, _ in self._sockets.poll(0):
-                for stream in self.streams:
-                    if stream.socket is sock:
-                        self.end(stream)
-                        break
-            since_beat += 1
-            beat = since_beat >= self.heartbeat_s
-            if beat:
-                since_beat = 0
+            now = ticks_ms()
             for stream in self.streams[:]:
-                # New changes wait for their burst's message.
-                if beat or stream.pending:
-                    self.send(stream, beat)
+                if stream.writing_since is not None and \
+                        ticks_diff(now, stream.writing_since) > stall_ms:
+                    stream.watcher.cancel()
+            since_beat += 1
+            if since_beat >= self.heartbeat_s:
+                since_beat = 0
+                for stream in self.streams:
+                    stream.ping = True
+                self._wake()
 
 
 class _Stream:
-    """One page's stream. To Microdot, the body of the ``GET /events``
-    response: asked for its first part, it takes the socket over and ends."""
+    """One page's stream."""
 
-    def __init__(self, live, request):
-        self.live = live
-        self.sent = _resume_version(request, live.dash)
-        self.pending = b""  # the unsent end of a message
-        self.socket = None
-        self._writer = request.sock[1]
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        # The head is out (the BufferedWriter wrote it at its blank line):
-        # keep the socket, and leave Microdot a stand-in to close when it
-        # finishes the response.
-        stream, self._writer = self._writer.stream, None
-        self.socket, stream.s = stream.s, _KEPT
-        self.live.take(self)
-        raise StopAsyncIteration
-
-
-class _Kept:
-    def close(self):
-        pass
-
-
-_KEPT = _Kept()
+    def __init__(self, sent):
+        self.sent = sent  # the version its page holds; None: nothing yet
+        self.ping = False
+        self.writing_since = None  # ticks_ms a write began, while it lasts
+        self.connection = self.writer = self.watcher = None
 
 
 def _resume_version(request, dash):

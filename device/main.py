@@ -2,7 +2,7 @@
 
 Run on the unix port: ``micropython main.py [port]``; on a board it starts at
 boot. Swap ``sensors_sim`` for real drivers and nothing else changes.
-Settings (title, port, write token, WiFi) come from ``config.json``, see
+Settings (title, port, tokens, WiFi) come from ``config.json``, see
 ``board_config.py``; a port given on the command line wins.
 """
 
@@ -16,8 +16,8 @@ from compass import Compass
 import sensors_sim as sensors
 
 config = board_config.load()
-dash = Dashboard(config["title"] or "Greenhouse", token=config["token"])
-board_config.enable_cors(dash.app, config["cors_origins"])
+dash = Dashboard(config["title"] or "Greenhouse", token=config["token"],
+                 read_token=config["read_token"], cors_origins=config["cors_origins"])
 dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
 dash.add(Number("humidity", "Humidity", unit="%", precision=0))
 dash.add(Toggle("fan", "Fan"))

@@ -4,6 +4,8 @@ The build stores every file gzipped (``<name>.gz``) with a manifest of
 content hashes, so the board does no compression and no hashing at run time.
 Runtime files live under a versioned folder and are cached for good; app
 files are revalidated with their ETag, so a reload moves almost nothing.
+A file is sent through its connection's buffer (see ``server.py``), which
+the board holds once: sending allocates nothing per chunk or per request.
 """
 
 import json
@@ -34,10 +36,6 @@ class StaticFiles:
     manifest_name = "manifest.json"
     #: URL prefix of the versioned runtime files (PyScript, MicroPython-WASM).
     immutable_prefix = "/rt-"
-    #: Bytes of a file read and written at a time; every file being sent
-    #: holds a buffer this size. (A page load sends several at once, and a
-    #: busy heap has few free blocks of Microdot's default 1 KB.)
-    chunk_size = 512
 
     def __init__(self, root):
         self.root = root
@@ -88,8 +86,9 @@ class StaticFiles:
         else:
             f.close()
             return {"error": "this board can only send gzip", "widget": None}, 406
-        response = Response(body=_Chunks(f, self.chunk_size), headers=headers)
-        response.send_file_buffer_size = self.chunk_size
+        buffer = request.sock[1].buffer
+        response = Response(body=_Chunks(f, buffer), headers=headers)
+        response.send_file_buffer_size = len(buffer)
         return response
 
     @classmethod
@@ -115,9 +114,9 @@ class _Chunks:
     """A file Microdot sends chunk by chunk, read into one buffer. (Read
     plainly, every chunk is a new bytes object.)"""
 
-    def __init__(self, f, size):
+    def __init__(self, f, buffer):
         self.f = f
-        self.buf = memoryview(bytearray(size))
+        self.buf = memoryview(buffer)
 
     def read(self, size):
         # Microdot writes each chunk out before it asks for the next.

@@ -315,11 +315,13 @@ def test_writes_need_the_token_when_set(start_app):
     assert status == 401
     assert reply["widget"] is None
     status, _, reply = dev.request("/data", body={"pump": True},
-                                   headers={"Authorization": "Bearer wrong"})
+                                   headers={"Authorization": "Bearer wrong",
+                                            "Content-Type": "application/json"})
     assert status == 401
     assert dev.request("/data")[2]["values"]["pump"] is False
     status, _, reply = dev.request("/data", body={"pump": True},
-                                   headers={"Authorization": "Bearer s3cret"})
+                                   headers={"Authorization": "Bearer s3cret",
+                                            "Content-Type": "application/json"})
     assert status == 200
     assert dev.request("/data")[2]["values"]["pump"] is True
 

@@ -1,0 +1,208 @@
+"""The board's HTTP server: Microdot, with the connection handling a board
+needs to stay up on a network for months. Everything splitdash relies on
+in Microdot's request cycle lives here, reached through its public hooks
+only (a subclass, the reader and writer it is handed, ``request.sock``,
+``Response.already_handled``), so that a board given another Microdot
+through ``mip`` keeps working.
+
+Microdot on its own starts a task per connection, with a request, its
+headers and buffers, however many arrive: a browser opening six
+connections for a cold page load beside a few polling pages exhausts a
+board's heap. ``Server`` handles ``max_active`` requests at once, each
+read through one buffer held for good (the same buffer then carries the
+static files it answers with); later connections wait their turn unread,
+costing little more than their socket, and past ``max_waiting`` of them a
+new one gets a short 503. A client that sends its request too slowly, or
+stops taking its answer, is dropped.
+
+Requests are read in chunks: MicroPython's socket ``readline()`` reads one
+byte per call. Header lines nothing on the board reads (a browser's
+User-Agent, Accept-Language, ...) are dropped as bytes, before Microdot
+makes strings of them: they cost a board more than the answer. Each
+answer's head goes out in one write instead of one per line.
+"""
+
+import asyncio
+from time import ticks_add, ticks_diff, ticks_ms
+
+from microdot import Microdot, Request
+
+_BUSY_BODY = b'{"error":"busy, try again","widget":null}'
+_BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+         b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n" % len(_BUSY_BODY)) + _BUSY_BODY
+
+
+class Connection:
+    """One client connection, as Microdot reads and writes it: a request's
+    ``sock`` is ``(connection, connection)``."""
+
+    #: Request headers dropped unread, lowercase: what browsers send that
+    #: neither Microdot nor the dashboard looks at. Take a name out to read
+    #: that header in your own routes.
+    skip_headers = (b"user-agent", b"accept", b"accept-language", b"referer",
+                    b"cache-control", b"pragma", b"dnt", b"upgrade-insecure-requests",
+                    b"priority", b"sec-ch-ua", b"sec-ch-ua-mobile", b"sec-ch-ua-platform",
+                    b"sec-fetch-site", b"sec-fetch-mode", b"sec-fetch-dest",
+                    b"sec-fetch-user", b"sec-purpose")
+
+    def __init__(self, server, stream, buffer):
+        self.stream = stream
+        #: The slot's buffer, a bytearray: requests are read into it, and
+        #: answers may use it once the request is read (static files do).
+        self.buffer = buffer
+        self._view = memoryview(buffer)
+        self._start = self._end = 0  # unread bytes: buffer[_start:_end]
+        self._head = []  # the answer's head, until its blank line; then None
+        self._read_by = ticks_add(ticks_ms(), int(server.read_timeout_s * 1000))
+        self._send_ms = int(server.send_timeout_s * 1000)
+        #: ticks_ms by which the read or write under way must end, or None.
+        self.deadline = None
+        self.task = asyncio.current_task()
+        self.taken = False
+
+    def take(self):
+        """Hand the connection over for good (a live stream): Microdot and
+        the server forget it, and the caller closes it. Returns the asyncio
+        stream."""
+        self.taken = True
+        return self.stream
+
+    # ---- what Microdot reads ----------------------------------------------
+
+    async def readline(self):
+        while True:
+            line = await self._line()
+            colon = line.find(b":")
+            if colon < 0 or line[:colon].lower() not in self.skip_headers:
+                return line
+
+    async def _line(self):
+        part = b""  # a line longer than one buffer
+        while True:
+            end = self.buffer.find(b"\n", self._start, self._end) + 1
+            if end:
+                line = bytes(self._view[self._start:end])
+                self._start = end
+                return part + line if part else line
+            part += bytes(self._view[self._start:self._end])
+            self._start = self._end
+            # A line that never ends must not grow without limit: past the
+            # limit it goes to Microdot whole, which refuses it (400).
+            if len(part) > Request.max_readline or not await self._fill():
+                return part
+
+    async def readexactly(self, n):
+        data = b""
+        while len(data) < n:
+            if self._start == self._end and not await self._fill():
+                raise EOFError
+            take = min(n - len(data), self._end - self._start)
+            data += bytes(self._view[self._start:self._start + take])
+            self._start += take
+        return data
+
+    async def read(self, n=-1):
+        if self._start == self._end and not await self._fill():
+            return b""
+        take = self._end - self._start if n < 0 else min(n, self._end - self._start)
+        self._start += take
+        return bytes(self._view[self._start - take:self._start])
+
+    async def _fill(self):
+        self.deadline = self._read_by
+        n = await self.stream.readinto(self._view)
+        self.deadline = None
+        self._start, self._end = 0, n or 0
+        return n
+
+    # ---- what Microdot writes ---------------------------------------------
+
+    async def awrite(self, data):
+        if self._head is not None:
+            self._head.append(data)
+            if data != b"\r\n" and not data.endswith(b"\r\n\r\n"):
+                return
+            data, self._head = b"".join(self._head), None
+        self.deadline = ticks_add(ticks_ms(), self._send_ms)
+        await self.stream.awrite(data)
+        self.deadline = None
+
+    async def aclose(self):
+        if not self.taken:
+            await self.stream.aclose()
+
+    def get_extra_info(self, name):
+        return self.stream.get_extra_info(name)
+
+
+class Server(Microdot):
+    #: Requests handled at once. Each holds a Microdot request and one
+    #: ``buffer_size`` buffer; a live stream holds none once its head is out.
+    max_active = 2
+    #: Connections waiting for their turn, unread. Past this a new one is
+    #: answered 503 at once (a page retries).
+    max_waiting = 8
+    #: Seconds a request's line, headers and body have, all together, to
+    #: arrive once its turn comes; a client still sending then is dropped.
+    read_timeout_s = 5
+    #: Seconds one write of an answer may wait for the client to take it.
+    send_timeout_s = 10
+    #: Bytes of each request read at a time, and of a file sent at a time.
+    buffer_size = 512
+
+    def __init__(self):
+        super().__init__()
+        self._buffers = None  # the free ones; made at the first connection
+        self._active = []
+        self._waiting = 0
+        self._turn = asyncio.Event()  # set whenever a buffer comes free
+        self._watching = False
+
+    async def handle_request(self, reader, writer):
+        if self._buffers is None:
+            self._buffers = [bytearray(self.buffer_size) for _ in range(self.max_active)]
+        if not self._buffers:
+            if self._waiting >= self.max_waiting:
+                await self._refuse(writer)
+                return
+            self._waiting += 1
+            try:
+                while not self._buffers:
+                    await self._turn.wait()
+            finally:
+                self._waiting -= 1
+        connection = Connection(self, reader, self._buffers.pop())
+        self._active.append(connection)
+        if not self._watching:
+            self._watching = True
+            asyncio.create_task(self._watch())
+        try:
+            await super().handle_request(connection, connection)
+        except asyncio.CancelledError:
+            pass  # dropped by _watch: too slow
+        finally:
+            self._active.remove(connection)
+            self._buffers.append(connection.buffer)
+            self._turn.set()
+            self._turn.clear()
+            await connection.aclose()
+
+    async def _refuse(self, stream):
+        try:
+            await stream.awrite(_BUSY)
+        except OSError:
+            pass
+        await stream.aclose()
+
+    async def _watch(self):
+        """Drop the connections whose read or write has run out of time,
+        for as long as there are any."""
+        while self._active:
+            await asyncio.sleep_ms(250)
+            now = ticks_ms()
+            for connection in self._active:
+                if connection.deadline is not None and \
+                        ticks_diff(now, connection.deadline) > 0:
+                    connection.deadline = None
+                    connection.task.cancel()
+        self._watching = False
