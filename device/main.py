@@ -9,13 +9,25 @@ Settings (title, port, tokens, WiFi) come from ``config.json``, see
 import asyncio
 import sys
 
-import board_config
 from dashboard import Dashboard
 from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
 from compass import Compass
 import sensors_sim as sensors
 
-config = board_config.load()
+
+
+def settings():
+    """The board's config.json, once WiFi is up. Its module is needed only
+    at boot: dropped then, it leaves its heap to the pages."""
+    import board_config
+    config = board_config.load()
+    if __name__ == "__main__":
+        board_config.start_network(config)
+    del sys.modules["board_config"]
+    return config
+
+
+config = settings()
 dash = Dashboard(config["title"] or "Greenhouse", token=config["token"],
                  read_token=config["read_token"], cors_origins=config["cors_origins"])
 dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
@@ -71,5 +83,4 @@ async def main(port):
 
 
 if __name__ == "__main__":
-    board_config.start_network(config)
     asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else config["port"]))

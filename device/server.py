@@ -180,6 +180,8 @@ class Server(Microdot):
             await super().handle_request(connection, connection)
         except asyncio.CancelledError:
             pass  # dropped by _watch: too slow
+        except Exception as exc:  # no heap left for it, most likely
+            print("splitdash: request dropped:", repr(exc))
         finally:
             self._active.remove(connection)
             self._buffers.append(connection.buffer)

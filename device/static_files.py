@@ -32,21 +32,20 @@ MIME_TYPES = {
 
 class StaticFiles:
     #: File in the bundle folder mapping each URL path to
-    #: [etag, gzip size, Last-Modified date].
+    #: [etag, gzip size, Last-Modified date], one path a line.
     manifest_name = "manifest.json"
     #: URL prefix of the versioned runtime files (PyScript, MicroPython-WASM).
     immutable_prefix = "/rt-"
 
     def __init__(self, root):
         self.root = root
-        # Kept as text and searched per request: parsed, its entries take
-        # three times the heap, for good.
+        # Searched on flash per request, a line at a time: held in the heap,
+        # even as text, it would take more than a request does.
+        self.manifest = root + "/" + self.manifest_name
         try:
-            with open(root + "/" + self.manifest_name) as f:
-                self.manifest = f.read()
+            open(self.manifest).close()
         except OSError:
             print("splitdash: no webapp bundle in %r; serving the JSON API only" % root)
-            self.manifest = "{}"
 
     def add_routes(self, app):
         @app.get("/")
@@ -59,12 +58,17 @@ class StaticFiles:
 
     def entry(self, path):
         """The manifest's entry for a URL path, or None."""
-        key = '"%s":' % path
-        at = self.manifest.find(key) if '"' not in path else -1
-        if at < 0:
+        if '"' in path:
             return None
-        start = self.manifest.index("[", at + len(key))
-        return json.loads(self.manifest[start:self.manifest.index("]", start) + 1])
+        key = '"%s":' % path
+        try:
+            with open(self.manifest) as f:
+                for line in f:
+                    if line.startswith(key):
+                        return json.loads(line[len(key):].rstrip().rstrip(","))
+        except OSError:
+            pass
+        return None
 
     def response(self, request, path):
         # Only paths in the manifest are served: nothing else on the board's

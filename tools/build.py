@@ -32,7 +32,7 @@ PYSCRIPT = "@pyscript/core/dist"
 PYSCRIPT_UNUSED = ("pyodide_graph", "xterm", "zip")
 MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
                ("micropython.mjs", "micropython.wasm"))
-MICRODOT_MODULES = ("__init__", "microdot", "helpers", "sse", "cors")
+MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
 
 
@@ -101,8 +101,11 @@ class Bundle:
         self.raw_total += len(data)
 
     def finish(self):
+        # One path a line: the board reads it a line at a time.
+        lines = ["%s: %s" % (json.dumps(path), json.dumps(entry))
+                 for path, entry in sorted(self.manifest.items())]
         with open(os.path.join(self.www, "manifest.json"), "w") as f:
-            json.dump(self.manifest, f, sort_keys=True)
+            f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def build_www(www):
