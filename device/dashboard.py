@@ -91,6 +91,11 @@ class Dashboard:
         self.cors_origins = cors_origins
         #: Where writable widgets' values are kept across reboots (None: nowhere).
         self.state_file = state_file
+        #: The ``saved_state.SavedState`` keeping those values, or None.
+        self.saved = None
+        if state_file:
+            from saved_state import SavedState
+            self.saved = SavedState(state_file)
         self.widgets = []  # declaration order is display order
         self._index = {}  # id -> position in widgets
         self._values = []
@@ -124,6 +129,10 @@ class Dashboard:
         self.widgets.append(widget)
         self._values.append(widget.initial)
         self._changed_at.append(0)
+        if self.saved:
+            value = self.saved.take(widget)
+            if value is not self.saved.MISSING:
+                self._values[-1] = value
         return widget
 
     def set(self, wid, value):
@@ -177,9 +186,17 @@ class Dashboard:
             self.static_dir = None
         if self.live:
             self.live.start()
+        if self.saved:
+            self.saved.start(self)
+            # Outputs follow their restored values, as after a browser's write.
+            for wid in self.saved.restored:
+                self._call_back(wid, self.get(wid))
+            self.saved.restored = []
         print("splitdash: %r on http://%s:%d/" % (self.title, host, port))
         _compact()
         await self.app.start_server(host=host, port=port)
+        if self.saved:
+            self.saved.flush(self)  # a change made just before shutdown is kept
 
     def run(self, host="0.0.0.0", port=80):
         asyncio.run(self.serve(host, port))
@@ -215,6 +232,8 @@ class Dashboard:
         self._changed_at[i] = self.version
         if self.live:
             self.live.changed()
+        if self.saved:
+            self.saved.changed(self.widgets[i])
 
     def _call_back(self, wid, value):
         f = self._callbacks.get(wid)

@@ -90,6 +90,11 @@ def start_device():
     started = []
 
     def start(script="main.py", cwd=BOARD, heap="256K", port=None):
+        for name in ("state.json", "state.json.tmp"):
+            # The build tree plays a fresh board for every test: no values
+            # saved by an earlier test's device.
+            if cwd == BOARD and os.path.exists(os.path.join(BOARD, name)):
+                os.remove(os.path.join(BOARD, name))
         dev = Device(script, port or free_port(), cwd=cwd, heap=heap)
         started.append(dev)
         return dev

@@ -224,6 +224,37 @@ def test_deploy_copies_what_differs_and_the_board_serves_the_dashboard(board, tm
     assert not page.errors
 
 
+def test_deploy_keeps_the_values_the_board_saved(board, tmp_path):
+    # A board that ran the dashboard before: its saved values, the temporary
+    # file a power cut can leave beside them, and a module the build lacks.
+    saved = {"state.json": b'{"fan": true, "led": 35}',
+             "state.json.tmp": b'{"fan": true, "led": 40}',
+             "lib/old_driver.mpy": b"old module"}
+    for path, data in saved.items():
+        os.makedirs(os.path.dirname(os.path.join(board.root, path)), exist_ok=True)
+        with open(os.path.join(board.root, path), "wb") as f:
+            f.write(data)
+    before = board.mtimes()
+    port = free_port()
+    config = write_config(tmp_path / "config.json", port=port)
+    result = deploy("--config", config, "--no-reset", board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "removing 1" in result.stdout
+    files = board.files()
+    assert "lib/old_driver.mpy" not in files and "lib/dashboard.mpy" in files
+    after = board.mtimes()
+    for path in ("state.json", "state.json.tmp"):
+        with open(os.path.join(board.root, path), "rb") as f:
+            assert f.read() == saved[path]
+        assert after[path] == before[path]
+
+    # The deployed dashboard starts from them.
+    device = board.run_app(port)
+    status, _, body = get(device.url + "/data")
+    values = json.loads(body)["values"]
+    assert status == 200 and values["fan"] is True and values["led"] == 35
+
+
 def test_deploy_says_when_the_port_is_absent_or_busy(board, tmp_path):
     result = deploy(os.path.join(str(tmp_path), "ttyUSB9"))
     assert result.returncode != 0

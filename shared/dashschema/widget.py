@@ -26,12 +26,17 @@ class Widget:
     params = ()
     #: The value a widget holds before the device sets one.
     initial = None
+    #: A writable, non-momentary widget's value is kept across reboots
+    #: (see the board's ``saved_state``) unless made with ``persist=False``.
+    persist = True
 
-    def __init__(self, id, label=None, **params):
+    def __init__(self, id, label=None, persist=True, **params):
         if not isinstance(id, str) or not id:
             raise ValueError("widget id must be a non-empty string")
         self.id = id
         self.label = id if label is None else str(label)
+        if not persist:
+            self.persist = False  # the class default spares every other widget the slot
         for name, default in self.params:
             setattr(self, name, params.pop(name, default))
         for name in params:
