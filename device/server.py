@@ -12,7 +12,9 @@ board's heap. ``Server`` handles ``max_active`` requests at once, each
 read through one buffer held for good (the same buffer then carries the
 static files it answers with); later connections wait their turn unread,
 costing little more than their socket, and past ``max_waiting`` of them a
-new one gets a short 503. A client that sends its request too slowly, or
+new one gets a short 503. A request also waits while the heap is short
+and others are under way: what they free lets it through, where starting
+at once would fail both. A client that sends its request too slowly, or
 stops taking its answer, is dropped.
 
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
@@ -23,6 +25,7 @@ answer's head goes out in one write instead of one per line.
 """
 
 import asyncio
+import gc
 from time import ticks_add, ticks_diff, ticks_ms
 
 from microdot import Microdot, Request
@@ -149,6 +152,10 @@ class Server(Microdot):
     send_timeout_s = 10
     #: Bytes of each request read at a time, and of a file sent at a time.
     buffer_size = 512
+    #: Bytes of heap a request needs free to start while others are under
+    #: way (a Microdot request and its answer: about 2 KB on a 32-bit board,
+    #: twice that on a 64-bit computer, with room to spare).
+    min_free = 6 * 1024
 
     def __init__(self):
         super().__init__()
@@ -161,13 +168,13 @@ class Server(Microdot):
     async def handle_request(self, reader, writer):
         if self._buffers is None:
             self._buffers = [bytearray(self.buffer_size) for _ in range(self.max_active)]
-        if not self._buffers:
+        if not self._may_start():
             if self._waiting >= self.max_waiting:
                 await self._refuse(writer)
                 return
             self._waiting += 1
             try:
-                while not self._buffers:
+                while not self._may_start():
                     await self._turn.wait()
             finally:
                 self._waiting -= 1
@@ -188,6 +195,14 @@ class Server(Microdot):
             self._turn.set()
             self._turn.clear()
             await connection.aclose()
+
+    def _may_start(self):
+        if not self._buffers:
+            return False
+        if not self._active or gc.mem_free() >= self.min_free:
+            return True
+        gc.collect()
+        return gc.mem_free() >= self.min_free
 
     async def _refuse(self, stream):
         try:
