@@ -153,8 +153,10 @@ def test_the_json_api_passes_through(start_device, laptop, tmp_path):
     status, _, _ = server.request("/data?boot=%s&since=%d" % (state["boot"], state["version"]))
     assert status == 204
     write = json.dumps({"fan": True}).encode()
-    assert server.request("/data", method="POST", body=write)[0] == 401
-    status, _, body = server.request("/data", {"Authorization": "Bearer s3cret"}, "POST", write)
+    as_json = {"Content-Type": "application/json"}
+    assert server.request("/data", as_json, "POST", write)[0] == 401
+    status, _, body = server.request("/data", dict(as_json, Authorization="Bearer s3cret"),
+                                     "POST", write)
     assert status == 200 and device.request("/data")[2]["values"]["fan"] is True
 
     # A page leaving its stream frees the board's slot: more streams come and
@@ -171,3 +173,39 @@ def test_the_json_api_passes_through(start_device, laptop, tmp_path):
     assert json.loads(body)["error"].startswith("device unreachable")
     assert server.request("/events")[0] == 502
     assert server.request("/", {"Accept-Encoding": "gzip"})[0] == 200
+
+
+def test_the_laptop_refuses_foreign_origins_and_relays_its_own_pages_writes(
+        start_device, laptop, tmp_path):
+    # The board refuses an Origin other than its own Host, and the laptop
+    # gives it the board's Host: the laptop checks the Origin itself.
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import asyncio, sys\n"
+        "from dashboard import Dashboard\n"
+        "from dashschema.kinds import Toggle\n"
+        "dash = Dashboard('Locked', static_dir=None, token='s3cret', read_token='r34d')\n"
+        "dash.add(Toggle('fan', 'Fan'))\n"
+        "asyncio.run(dash.serve(port=int(sys.argv[1])))\n")
+    device = start_device(str(script), cwd=str(tmp_path))
+    server = laptop(device.url)
+    write = json.dumps({"fan": True}).encode()
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer s3cret"}
+
+    status, _, body = server.request("/data", dict(headers, Origin="http://evil.example"),
+                                     "POST", write)
+    assert status == 403 and "evil.example" in json.loads(body)["error"]
+    status, _, _ = server.request("/schema", {"Origin": "http://evil.example",
+                                              "Authorization": "Bearer r34d"})
+    assert status == 403
+    read = {"Authorization": "Bearer r34d"}
+    assert device.request("/data", headers=read)[2]["values"]["fan"] is False
+
+    # What the laptop's own page sends (its Origin is the laptop's address).
+    status, _, body = server.request("/data", dict(headers, Origin=server.url), "POST", write)
+    assert status == 200, body
+    assert device.request("/data", headers=read)[2]["values"]["fan"] is True
+    # The query string goes through as it comes: the stream's ?token=.
+    assert server.request("/data")[0] == 401
+    status, _, body = server.request("/data?token=r34d", {"Origin": server.url})
+    assert status == 200 and json.loads(body)["values"]["fan"] is True

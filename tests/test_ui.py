@@ -138,6 +138,9 @@ def test_refused_write_shows_the_reason_and_restores_the_control(start_device, t
     """)
     page = open_page(device).wait_ready()
     page.widget("pump").locator("input").click()
+    # The page asks for the token (tests/test_ui_tokens.py); declined here.
+    page.page.get_by_role("dialog").wait_for(timeout=10000)
+    page.page.keyboard.press("Escape")
     page.page.wait_for_function(
         "() => document.querySelector('[data-widget=pump] .card-error').innerText.includes('token')",
         timeout=10000)

@@ -7,6 +7,12 @@ board's own caching headers; /schema, /data and /events go through to the
 board, so the page makes no cross-origin request. When the board does not
 answer, those paths get 502 {"error": "device unreachable ..."}: the page shows
 the board offline and recovers when it is back.
+
+The board refuses a request naming an Origin other than its own, and to the
+board every relayed request comes from its own Host. So the relay refuses
+(403) what names an Origin other than this server's, and drops the Origin of
+its own page's requests; Authorization and the query string go through as
+they come.
 """
 
 import argparse
@@ -29,6 +35,8 @@ PROXIED = (wire.SCHEMA_PATH, wire.DATA_PATH, wire.EVENTS_PATH)
 # Headers about one connection, not the request: not passed on.
 HOP_BY_HOP = ("connection", "keep-alive", "proxy-authorization", "proxy-connection",
               "te", "trailer", "transfer-encoding", "upgrade", "host")
+# Checked here, not by the board (see above).
+NOT_RELAYED = HOP_BY_HOP + ("origin",)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -92,6 +100,9 @@ class Handler(BaseHTTPRequestHandler):
         # The board answers HTTP/1.0, passed on as it comes: its end is the
         # connection's end.
         self.close_connection = True
+        origin = self.headers.get("Origin")
+        if origin is not None and origin != "http://" + self.headers.get("Host", ""):
+            return self.send_json(403, "requests from %s are not allowed" % origin)
         length = int(self.headers.get("Content-Length") or 0)
         if length > self.max_body:
             return self.send_json(413, "request too large")
@@ -104,7 +115,7 @@ class Handler(BaseHTTPRequestHandler):
         with upstream:
             lines = ["%s %s HTTP/1.0" % (self.command, self.path), "Host: %s:%d" % board]
             lines += ["%s: %s" % kv for kv in self.headers.items()
-                      if kv[0].lower() not in HOP_BY_HOP]
+                      if kv[0].lower() not in NOT_RELAYED]
             try:
                 upstream.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
             except OSError as exc:

@@ -3,6 +3,11 @@
 Live state comes from the device's event stream; when the stream is refused
 (the device's stream cap) or drops, the link polls ``/data`` for deltas and
 tries the stream again every ``retry_stream_s``. JS interop stays in here.
+
+A board with a token answers 401: the link then asks for it through
+``ask_token`` and sends it with every request after, as ``Authorization:
+Bearer`` and, on the stream (an EventSource cannot set headers), as
+``?token=``.
 """
 
 import asyncio
@@ -13,7 +18,7 @@ from pyscript.ffi import create_proxy
 
 from dashschema import wire
 
-LIVE, POLLING, OFFLINE = "live", "polling", "offline"
+LIVE, POLLING, OFFLINE, LOCKED = "live", "polling", "offline", "locked"
 
 
 class DeviceLink:
@@ -28,21 +33,30 @@ class DeviceLink:
     def __init__(self, base, on_state, on_status):
         self.base = base
         self.on_state = on_state  # on_state(message) for every state message
-        self.on_status = on_status  # on_status(LIVE | POLLING | OFFLINE)
+        self.on_status = on_status  # on_status(LIVE | POLLING | OFFLINE | LOCKED)
         self.boot = None
         self.version = 0
         self.status = None
         self._stream = None
         self._heard = 0
-        #: Write token for devices that ask for one (from the page's #token=...).
+        #: The board's token, once it has asked for one.
         self.token = None
+        #: ``await ask_token(reason, can_cancel)``: the token the user gives,
+        #: or None. None here: refusals are reported, nothing is asked.
+        self.ask_token = None
         # Made once: every stream the page opens reuses them.
         self._handlers = (("message", create_proxy(self._on_message)),
                           ("ping", create_proxy(self._on_ping)),
                           ("error", create_proxy(self._on_error)))
 
     async def schema(self):
-        response = await fetch(self.base + wire.SCHEMA_PATH, cache="no-store")
+        while True:
+            response = await self._get(wire.SCHEMA_PATH)
+            if response.status != 401:
+                break
+            reason = await self._ask(response, True)
+            if reason and self.ask_token is None:
+                raise OSError(reason)
         if not response.ok:
             raise OSError("the device answered %d for its schema" % response.status)
         schema = await response.json()
@@ -53,21 +67,22 @@ class DeviceLink:
 
     async def write(self, changes):
         """POST a write; returns None, or the reason it was refused."""
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = "Bearer " + self.token
-        try:
-            response = await fetch(self.base + wire.DATA_PATH, method="POST",
-                                   headers=headers, body=json.dumps(changes))
-        except Exception:
-            self._set_status(OFFLINE)
-            return "the device is unreachable"
-        if response.ok:
-            return None
-        try:
-            return (await response.json())["error"]
-        except Exception:
-            return "the device refused the write (%d)" % response.status
+        while True:
+            headers = self._auth()
+            headers["Content-Type"] = "application/json"
+            try:
+                response = await fetch(self.base + wire.DATA_PATH, method="POST",
+                                       headers=headers, body=json.dumps(changes))
+            except Exception:
+                self._set_status(OFFLINE)
+                return "the device is unreachable"
+            if response.ok:
+                return None
+            if response.status != 401:
+                return await _reason(response)
+            reason = await self._ask(response, False)
+            if reason:
+                return reason  # not given: the write stays refused
 
     async def run(self):
         """Keep the page's state current, forever."""
@@ -90,6 +105,8 @@ class DeviceLink:
         if not hasattr(window, "EventSource"):
             return False
         url = self.base + wire.EVENTS_PATH + self._since()
+        if self.token:
+            url += ("&" if "?" in url else "?") + "token=" + window.encodeURIComponent(self.token)
         self._stream = window.EventSource.new(url)
         self._heard = window.Date.now()
         for name, handler in self._handlers:
@@ -126,12 +143,14 @@ class DeviceLink:
             await asyncio.sleep(self.poll_s)
 
     async def _poll(self):
-        url = self.base + wire.DATA_PATH + self._since()
         try:
-            response = await fetch(url, cache="no-store")
+            response = await self._get(wire.DATA_PATH + self._since())
         except Exception:
             self._set_status(OFFLINE)
             return False
+        if response.status == 401:
+            await self._ask(response, True)
+            return True
         if response.status == 200:
             self.receive(await response.json())
         elif response.status != 204:
@@ -140,6 +159,37 @@ class DeviceLink:
         self._set_status(POLLING)
         return True
 
+    # ---- the token -------------------------------------------------------
+
+    async def locked(self):
+        """Whether the board wants a token to read, and the link has none."""
+        try:
+            return (await self._get(wire.SCHEMA_PATH)).status == 401
+        except Exception:
+            return False
+
+    async def _get(self, path):
+        return await fetch(self.base + path, cache="no-store", headers=self._auth())
+
+    def _auth(self):
+        return {"Authorization": "Bearer " + self.token} if self.token else {}
+
+    async def _ask(self, refusal, read):
+        """Ask for the token ``refusal`` (a 401) wants. Returns None once one
+        is given, else the board's reason. A read cannot go without it."""
+        reason = await _reason(refusal)
+        if read:
+            self._set_status(LOCKED)
+        if self.token:
+            reason += " (the one this browser had was refused)"
+        if self.ask_token is None:
+            return reason
+        token = await self.ask_token(reason, not read)
+        if not token:
+            return reason
+        self.token = token
+        return None
+
     def _since(self):
         return "?boot=%s&since=%d" % (self.boot, self.version) if self.boot else ""
 
@@ -147,3 +197,11 @@ class DeviceLink:
         if status != self.status:
             self.status = status
             self.on_status(status)
+
+
+async def _reason(response):
+    """The reason in a refusal's JSON body."""
+    try:
+        return (await response.json())["error"]
+    except Exception:
+        return "the device refused (%d)" % response.status

@@ -12,9 +12,12 @@ import dashschema.kinds  # noqa: F401  registers the built-in kinds
 import renderers.builtin  # noqa: F401  registers their renderers
 from renderers.card import UnknownKind
 from renderers.registry import renderer_for
-from device_link import DeviceLink, LIVE, OFFLINE, POLLING
+from board_token import BoardToken
+from device_link import DeviceLink, LIVE, LOCKED, OFFLINE, POLLING
 
-STATUS_TEXT = {LIVE: "live", POLLING: "live (polling)", OFFLINE: "device unreachable, retrying…"}
+STATUS_TEXT = {LIVE: "live", POLLING: "live (polling)", OFFLINE: "device unreachable, retrying…",
+               LOCKED: "token needed"}
+STATE = {OFFLINE: "offline", LOCKED: "locked"}
 #: Seconds between attempts to reach a device that has not answered yet.
 RETRY_S = 2
 
@@ -86,7 +89,7 @@ class Page:
 
     def set_status(self, status):
         body = window.document.body
-        body.setAttribute("data-state", "offline" if status == OFFLINE else "live")
+        body.setAttribute("data-state", STATE.get(status, "live"))
         web.page["status"].textContent = STATUS_TEXT[status]
 
 
@@ -95,9 +98,20 @@ async def start():
     page = Page(link)
     link.on_state = page.show
     link.on_status = page.set_status
-    fragment = str(window.location.hash)
-    if fragment.startswith("#token="):
-        link.token = fragment[len("#token="):]
+
+    async def start_again_if_locked():
+        # What the page shows was read with the token: start again, asking.
+        if await link.locked():
+            window.location.reload()
+
+    def forgotten():
+        link.token = None
+        asyncio.create_task(start_again_if_locked())
+
+    token = BoardToken(forgotten)
+    token.take_from_address()
+    link.token = token.value
+    link.ask_token = token.ask
     await page.load()
     await link.run()
 
