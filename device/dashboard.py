@@ -12,7 +12,7 @@ import os
 from microdot import Request, Response, iscoroutine
 from dashschema import wire
 from dashschema.widget import finite_or_none
-from server import Server
+from server import Server, json_error as _error, json_response
 
 try:
     from sys import print_exception
@@ -30,19 +30,6 @@ def _compact():
     # when the heap runs out, they are scattered all over it, and a request
     # later finds no free block large enough for its headers.
     gc.collect()
-
-
-def json_response(message, status=200, headers=None):
-    """``message``: a dict, or one already encoded."""
-    if not isinstance(message, str):
-        message = wire.encode(message)
-    response = Response(message, status, headers)
-    response.headers["Content-Type"] = "application/json; charset=UTF-8"
-    return response
-
-
-def _error(reason, status, widget=None):
-    return json_response({"error": reason, "widget": widget}, status)
 
 
 def _same(given, secret):
@@ -86,9 +73,6 @@ class Dashboard:
         self.token = token
         #: Optional secret for reading the schema, the values and the stream.
         self.read_token = read_token
-        #: Origins (like "http://laptop.local:8000", or "*") whose pages may
-        #: call the board; every other page's requests are refused (403).
-        self.cors_origins = cors_origins
         #: Where writable widgets' values are kept across reboots (None: nowhere).
         self.state_file = state_file
         #: The ``saved_state.SavedState`` keeping those values, or None.
@@ -105,7 +89,10 @@ class Dashboard:
         self.boot = _new_boot_id()
         self._schema_cache = (None, None)  # (what it was built from, encoded)
         #: The Microdot app (a ``server.Server``): add routes of your own to it.
-        self.app = Server()
+        #: Pages from other origins may call the board only when listed in
+        #: ``cors_origins`` (like "http://laptop.local:8000", or "*"); every
+        #: other site's requests are refused (403).
+        self.app = Server(cors_origins)
         Request.max_content_length = Request.max_body_length = self.max_write_length
         if cors_origins:
             from microdot.cors import CORS
@@ -249,21 +236,6 @@ class Dashboard:
             print("splitdash: callback for %r failed:" % wid)
             print_exception(exc)
 
-    def cors_origin(self, request):
-        """The request's Origin when it is one of ``cors_origins``, else None."""
-        origin = request.headers.get("Origin")
-        if origin and ("*" in self.cors_origins or origin in self.cors_origins):
-            return origin
-        return None
-
-    def _foreign(self, request):
-        # A page on another site can send a board requests (a form, a
-        # no-cors fetch) without being allowed to read the answers: a
-        # request naming such an origin is refused before it does anything.
-        origin = request.headers.get("Origin")
-        return origin is not None and origin != "http://" + request.headers.get("Host", "") \
-            and not self.cors_origin(request)
-
     def refuse_read(self, request):
         """The answer refusing a read without the read token, or None."""
         if not self.read_token:
@@ -286,12 +258,6 @@ class Dashboard:
 
     def _add_routes(self):
         app = self.app
-
-        @app.before_request
-        async def same_site_only(request):
-            if self._foreign(request):
-                return _error("requests from %s are not allowed"
-                              % request.headers.get("Origin"), 403)
 
         @app.get(wire.SCHEMA_PATH)
         async def schema(request):
@@ -323,13 +289,17 @@ class Dashboard:
                 return refused
             try:
                 changes = json.loads(request.body)
-            except ValueError:
+            except (ValueError, RuntimeError):  # RuntimeError: nested too deep
                 return _error("the body is not valid JSON", 400)
             try:
                 self.apply(changes)
             except wire.WriteError as exc:
                 return json_response(exc.to_dict(), 400)
             return json_response({"boot": self.boot, "version": self.version})
+
+        @app.errorhandler(400)
+        async def bad_request(request):
+            return _error("bad request", 400)
 
         @app.errorhandler(404)
         async def not_found(request):
@@ -342,6 +312,12 @@ class Dashboard:
         @app.errorhandler(413)
         async def too_large(request):
             return _error("request too large", 413)
+
+        @app.errorhandler(MemoryError)
+        async def out_of_heap(request, exc):
+            # No heap for this one now: dropped unanswered, as when it could
+            # not start (the page retries), rather than a 500.
+            return Response.already_handled
 
         @app.errorhandler(Exception)
         async def internal(request, exc):

@@ -83,7 +83,7 @@ class LiveStreams:
 
     def _head(self, request):
         head = b"HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        origin = self.dash.cors_origin(request)
+        origin = request.app.allowed_origin(request)
         if origin:
             head += b"Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n" % origin.encode()
         return head + b"\r\n"

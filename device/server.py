@@ -26,13 +26,27 @@ answer's head goes out in one write instead of one per line.
 
 import asyncio
 import gc
+import json
 from time import ticks_add, ticks_diff, ticks_ms
 
-from microdot import Microdot, Request
+from microdot import Microdot, Request, Response
 
 _BUSY_BODY = b'{"error":"busy, try again","widget":null}'
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
          b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n" % len(_BUSY_BODY)) + _BUSY_BODY
+
+
+def json_response(message, status=200, headers=None):
+    """``message``: a dict, or one already encoded."""
+    if not isinstance(message, str):
+        message = json.dumps(message, separators=(",", ":"))
+    response = Response(message, status, headers)
+    response.headers["Content-Type"] = "application/json; charset=UTF-8"
+    return response
+
+
+def json_error(reason, status, widget=None):
+    return json_response({"error": reason, "widget": widget}, status)
 
 
 class Connection:
@@ -157,8 +171,11 @@ class Server(Microdot):
     #: twice that on a 64-bit computer, with room to spare).
     min_free = 6 * 1024
 
-    def __init__(self):
+    def __init__(self, allowed_origins=()):
         super().__init__()
+        #: Origins (like "http://laptop.local:8000", or "*") whose pages may
+        #: call the board besides its own; see ``foreign()``.
+        self.allowed_origins = allowed_origins
         self._buffers = None  # the free ones; made at the first connection
         self._active = []
         self._waiting = 0
@@ -195,6 +212,27 @@ class Server(Microdot):
             self._turn.set()
             self._turn.clear()
             await connection.aclose()
+
+    def allowed_origin(self, request):
+        """The request's Origin when it is one of ``allowed_origins``, else None."""
+        origin = request.headers.get("Origin")
+        if origin and ("*" in self.allowed_origins or origin in self.allowed_origins):
+            return origin
+        return None
+
+    def foreign(self, request):
+        """Whether a request names another site's page as its origin. Such a
+        page can send the board requests (a form, a no-cors fetch) without
+        being allowed to read the answers: they are refused before they do
+        anything, whatever their method."""
+        origin = request.headers.get("Origin")
+        return origin is not None and origin != "http://" + request.headers.get("Host", "") \
+            and not self.allowed_origin(request)
+
+    async def dispatch_request(self, req):
+        if req is not None and self.foreign(req):
+            return json_error("requests from %s are not allowed" % req.headers["Origin"], 403)
+        return await super().dispatch_request(req)
 
     def _may_start(self):
         if not self._buffers:
