@@ -29,7 +29,7 @@ import gc
 import json
 from time import ticks_add, ticks_diff, ticks_ms
 
-from microdot import Microdot, Request, Response
+from microdot import Microdot, Response
 
 _BUSY_BODY = b'{"error":"busy, try again","widget":null}'
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -94,19 +94,23 @@ class Connection:
                 return line
 
     async def _line(self):
-        part = b""  # a line longer than one buffer
         while True:
             end = self.buffer.find(b"\n", self._start, self._end) + 1
             if end:
                 line = bytes(self._view[self._start:end])
                 self._start = end
-                return part + line if part else line
-            part += bytes(self._view[self._start:self._end])
-            self._start = self._end
-            # A line that never ends must not grow without limit: past the
-            # limit it goes to Microdot whole, which refuses it (400).
-            if len(part) > Request.max_readline or not await self._fill():
-                return part
+                return line
+            held = self._end - self._start
+            if held == len(self.buffer):
+                # A line must fit in the buffer: a longer one is refused
+                # (400) before it costs any heap.
+                raise ValueError("line too long")
+            # What there is of the line moves to the front; the rest is read
+            # in behind it.
+            self.buffer[:held] = self._view[self._start:self._end]
+            self._start, self._end = 0, held
+            if not await self._fill(held):
+                return bytes(self._view[:held])  # the connection ended mid-line
 
     async def readexactly(self, n):
         data = b""
@@ -125,11 +129,12 @@ class Connection:
         self._start += take
         return bytes(self._view[self._start - take:self._start])
 
-    async def _fill(self):
+    async def _fill(self, held=0):
+        """Read more behind the ``held`` bytes at the buffer's front."""
         self.deadline = self._read_by
-        n = await self.stream.readinto(self._view)
+        n = await self.stream.readinto(self._view[held:])
         self.deadline = None
-        self._start, self._end = 0, n or 0
+        self._start, self._end = 0, held + (n or 0)
         return n
 
     # ---- what Microdot writes ---------------------------------------------
@@ -164,7 +169,8 @@ class Server(Microdot):
     read_timeout_s = 5
     #: Seconds one write of an answer may wait for the client to take it.
     send_timeout_s = 10
-    #: Bytes of each request read at a time, and of a file sent at a time.
+    #: Bytes of each request read at a time, and of a file sent at a time;
+    #: also the longest request line or header line taken (longer: 400).
     buffer_size = 512
     #: Bytes of heap a request needs free to start while others are under
     #: way (a Microdot request and its answer: about 2 KB on a 32-bit board,

@@ -84,6 +84,37 @@ class Device:
         self.log.close()
 
 
+def raw_exchange(port, data, timeout=10):
+    """Send ``data`` exactly as given on a new connection (no client
+    normalises it) and read until the device closes the connection: the
+    bytes it answered, b"" when it dropped the connection unanswered."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+        except OSError:
+            pass  # answered and closed before it read everything
+        got = b""
+        while True:
+            try:
+                chunk = sock.recv(4096)
+            except ConnectionResetError:  # closed with our bytes unread
+                return got
+            if not chunk:
+                return got
+            got += chunk
+
+
+def parse_answer(raw):
+    """(status, {lowercase header: value}, body) of a raw HTTP answer."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split()[1]), headers, body
+
+
 @pytest.fixture
 def start_device():
     """Start device apps: start_device(script=..., cwd=..., heap=...)."""
