@@ -182,15 +182,19 @@ class Server(Microdot):
         #: Origins (like "http://laptop.local:8000", or "*") whose pages may
         #: call the board besides its own; see ``foreign()``.
         self.allowed_origins = allowed_origins
-        self._buffers = None  # the free ones; made at the first connection
+        self._buffers = None  # the free ones
         self._active = []
         self._waiting = 0
         self._turn = asyncio.Event()  # set whenever a buffer comes free
         self._watching = False
 
+    async def start_server(self, *args, **kwargs):
+        # Made before the first connection: at the heap's end they might
+        # not be made at all.
+        self._buffers = [bytearray(self.buffer_size) for _ in range(self.max_active)]
+        await super().start_server(*args, **kwargs)
+
     async def handle_request(self, reader, writer):
-        if self._buffers is None:
-            self._buffers = [bytearray(self.buffer_size) for _ in range(self.max_active)]
         if not self._may_start():
             if self._waiting >= self.max_waiting:
                 await self._refuse(writer)
