@@ -3,6 +3,10 @@
 # A board on USB: `make deploy DEVICE=/dev/ttyACM0` puts the dashboard on it,
 # `make dev DEVICE=...` runs this tree on it without writing its flash.
 # `make serve DEVICE_URL=http://<board>` serves the page from this machine.
+# `make bench` compares splitdash with its peers (docs/benchmark.md);
+# `make bench MICROPYTHON32=<binary>` adds heap figures taken with another
+# micropython, such as a 32-bit build with a board's object sizes.
+# `make soak` runs the demo for 10 minutes under pages and writes.
 PORT ?= 8000
 HEAP ?= 256K
 VENV := .venv
@@ -14,7 +18,7 @@ MICROPYPATH := .frozen:lib
 # device/config.example.json).
 CONFIG ?= device/config.local.json
 
-.PHONY: setup build demo test bench clean deploy dev serve bench-bundle
+.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle
 
 setup:
 	@tools/setup.sh
@@ -42,7 +46,11 @@ serve: build
 
 bench:
 	@tools/setup.sh --with-browser --with-valgrind
-	@$(PY) bench/run.py $(BENCH_ARGS)
+	@$(PY) bench/run.py $(if $(MICROPYTHON32),--micropython $(MICROPYTHON32)) $(BENCH_ARGS)
+
+soak:
+	@tools/setup.sh
+	@$(PY) bench/soak.py $(SOAK_ARGS)
 
 bench-bundle:
 	@tools/setup.sh --with-browser

@@ -213,3 +213,27 @@ class Client(threading.Thread):
             return True
         finally:
             sock.close()
+
+
+class BackToBack(Client):
+    """A client polling ``path`` with no pause between its requests, as a
+    page does that finds the board back after a restart. Counts the answers
+    and the requests that failed (anything but 200, or no answer)."""
+
+    def __init__(self, port, stop, path="/data"):
+        Client.__init__(self, port, "microdot", stop)
+        self.path = path
+        self.answers = 0
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                status, _ = self.get(self.path)
+                if status == 200:
+                    self.answers += 1
+                else:
+                    self.errors.append("%d for %s" % (status, self.path))
+            except OSError as exc:
+                if self.stop.is_set():
+                    return
+                self.errors.append(repr(exc))

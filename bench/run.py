@@ -2,160 +2,35 @@
 all on the MicroPython unix port with every library compiled to .mpy, one
 workload for all (bench/devices/workload.py), measured in the same run.
 
-    python bench/run.py [--seconds 15] [--clients 1,8,16] [--no-heap] [--no-browser] [--no-docs]
+    python bench/run.py [--seconds 15] [--clients 1,8,16] [--no-count] [--no-cpu]
+                        [--no-heap] [--micropython BINARY] [--no-browser] [--no-docs]
 
+Then the smallest heaps at which each serves a load (bench/heap_rows.py),
+on the PyPI unix port and on another micropython binary if one is given.
 Prints the tables and writes them into docs/benchmark.md (`make bench`).
 """
 
 import argparse
-import glob
 import math
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 
 from clients import Client
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.dirname(sys.executable)
-BOARD_LIB = os.path.join(ROOT, "build", "board", "lib")
-BENCH = os.path.join(ROOT, "build", "bench")
-BENCH_LIB = os.path.join(BENCH, "lib")
-DEVICES = os.path.join(ROOT, "bench", "devices")
-CALLGRIND = os.path.join(BENCH, "callgrind")
+import heap_rows
+from runtime import BOARD_LIB, DEVICE_CPUS, HEAP, MICROPYTHON, ROOT, Device, build, describe
 
 CONTENDERS = ("splitdash", "micropidash", "microdot")
-HEAP = "256K"
-# The smallest heap is searched in these steps and bounds (KB), at this many
-# clients, each try running this long (s).
-HEAP_STEP, HEAP_LOW, HEAP_HIGH, HEAP_CLIENTS, HEAP_SECONDS = 8, 32, 256, 8, 5
+# The smallest heap serving this many clients, each try running this long (s).
+HEAP_CLIENTS, HEAP_SECONDS = 8, 5
 # Clients start evenly spread over this many seconds.
 START_SPREAD_S = 1.0
-# The device runs alone on the first core, the harness and its clients on
-# the others, so that client work does not disturb the device's CPU time.
-DEVICE_CPUS = {0} if (os.cpu_count() or 1) > 1 else None
 # Seconds of each window (idle before, load, idle after) under callgrind.
 COUNT_SECONDS = 10
 # Longest a client may go without a new label value and still count as in sync.
 SYNC_GAP_S = 3
-
-
-def compile_libraries():
-    """micropidash (from its pip package) and the device scripts as .mpy in
-    build/bench/lib; splitdash and Microdot come from build/board/lib."""
-    import importlib.util
-    package = os.path.dirname(importlib.util.find_spec("micropidash").origin)
-    sources = [(os.path.join(package, name), os.path.join("micropidash", name[:-3] + ".mpy"))
-               for name in ("__init__.py", "micropidash.py")]
-    # The scripts too, run with -m: nothing is compiled on the device.
-    sources += [(os.path.join(DEVICES, name), name[:-3] + ".mpy")
-                for name in sorted(os.listdir(DEVICES)) if name.endswith(".py")]
-    for src, rel in sources:
-        out = os.path.join(BENCH_LIB, rel)
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", out, src], check=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Device:
-    """A contender's device script (bench/devices/<name>_app.py) on the unix
-    port. ``counted``: under Valgrind's callgrind, which counts the
-    instructions it executes (about 50 times slower, so only its CPU figure
-    is kept)."""
-
-    def __init__(self, contender, heap=HEAP, args=(), counted=False):
-        self.port = free_port()
-        env = dict(os.environ, MICROPYPATH=".frozen:%s:%s" % (BENCH_LIB, BOARD_LIB))
-        self.log = open(os.path.join(BENCH, contender + ".log"), "w+")
-        command = [os.path.join(BIN, "micropython"), "-X", "heapsize=" + heap,
-                   "-m", contender + "_app", str(self.port)] + list(args)
-        self.counted = counted
-        if counted:
-            # The micropython command is a Python script: Valgrind runs its interpreter.
-            command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s.%%p" % CALLGRIND,
-                       sys.executable] + command
-            self._instructions = 0
-        self.proc = subprocess.Popen(command, cwd=BENCH_LIB, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        if DEVICE_CPUS:
-            os.sched_setaffinity(self.proc.pid, DEVICE_CPUS)
-        for _ in range(1200 if counted else 200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("%s did not start at heap %s" % (contender, heap))
-
-    @property
-    def sample_s(self):
-        """Seconds between readings of cpu(): a callgrind dump pauses the device."""
-        return 5 if self.counted else 1
-
-    def cpu(self):
-        """The device's CPU so far: seconds, or instructions if counted."""
-        if self.counted:
-            self._instructions += self._dump_instructions()
-            return self._instructions
-        # Nanoseconds of CPU: /proc/<pid>/stat's 10 ms ticks are too coarse.
-        with open("/proc/%d/schedstat" % self.proc.pid) as f:
-            return int(f.read().split()[0]) / 1e9
-
-    def _dump_instructions(self):
-        """Instructions since the last dump (callgrind starts its count
-        afresh with each)."""
-        before = set(glob.glob("%s.%d.*" % (CALLGRIND, self.proc.pid)))
-        subprocess.run(["callgrind_control", "--dump", str(self.proc.pid)],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        for _ in range(200):
-            for path in set(glob.glob("%s.%d.*" % (CALLGRIND, self.proc.pid))) - before:
-                with open(path) as f:
-                    for line in f:
-                        if line.startswith("totals:"):
-                            os.remove(path)
-                            return int(line.split()[1])
-            time.sleep(0.05)  # not written yet, or not whole
-        raise RuntimeError("callgrind wrote no dump")
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def lateness(self):
-        """The control loop's lateness histogram so far, {ms: count}, from
-        the workload's last STATS line."""
-        counts = {}
-        for line in self.output().splitlines():
-            if line.startswith("STATS"):
-                counts = dict(tuple(int(n) for n in pair.split(":")) for pair in line.split()[1:])
-        return counts
-
-    def failed(self):
-        """Why the device did not serve the whole run, or None."""
-        if self.proc.poll() is not None:
-            return "exited"
-        if "MemoryError" in self.output():
-            return "MemoryError"
-        return None
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.log.close()
-        for path in glob.glob("%s.%d*" % (CALLGRIND, self.proc.pid)):
-            os.remove(path)
 
 
 def percentile(values, p):
@@ -205,13 +80,14 @@ def busy_per_s(load, idle):
     return ml - mi, 2 * (vl / len(load) + vi / len(idle)) ** 0.5
 
 
-def measure(contender, n_clients, seconds, heap=HEAP, idle_s=0, args=(), counted=False):
+def measure(contender, n_clients, seconds, heap=HEAP, idle_s=0, args=(), counted=False,
+            micropython=None):
     """Run ``n_clients`` against a fresh device for ``seconds``. With
     ``idle_s``, the device's own cost with no client is measured for that
     long before and after, and taken off its CPU (seconds, or instructions
     when ``counted``)."""
     try:
-        device = Device(contender, heap, args, counted)
+        device = Device(contender, heap, args, counted, micropython)
     except RuntimeError as exc:
         return {"ok": False, "why": str(exc)}
     stop = threading.Event()
@@ -263,29 +139,70 @@ def measure(contender, n_clients, seconds, heap=HEAP, idle_s=0, args=(), counted
         device.stop()
 
 
-def smallest_heap_kb(contender, seconds, log):
-    """The smallest -X heapsize (KB, in HEAP_STEPs) at which HEAP_CLIENTS
-    clients are served for the whole run: no MemoryError, no failed request,
-    every client in sync. None if not even HEAP_HIGH does."""
-    def serves(kb):
-        r = measure(contender, HEAP_CLIENTS, seconds, "%dK" % kb)
-        log("  %s at %dK: %s" % (contender, kb, "ok" if r["ok"] else r["why"]))
-        return r["ok"]
+def followed(contender, kb, micropython=None):
+    """None if HEAP_CLIENTS clients were served for HEAP_SECONDS at ``kb``:
+    no MemoryError, no failed request, every client in sync; else why not."""
+    r = measure(contender, HEAP_CLIENTS, HEAP_SECONDS, "%dK" % kb, micropython=micropython)
+    return None if r["ok"] else r["why"]
 
-    low, high = HEAP_LOW - HEAP_STEP, HEAP_HIGH
-    if not serves(high):
-        return None
-    while high - low > HEAP_STEP:
-        mid = (low + high) // 2 // HEAP_STEP * HEAP_STEP
-        if serves(mid):
-            high = mid
-        else:
-            low = mid
-    # A heap that only just fits may fail on another run (fragmentation
-    # differs): report one that passes twice.
-    while high < HEAP_HIGH and not serves(high):
-        high += HEAP_STEP
-    return high
+
+#: The heap rows: (row, target, serves(kb, micropython, loads) -> None or why
+#: not), ``loads`` a heap_rows.ColdLoads.
+HEAP_ROWS = [
+    ("splitdash: %d clients on its live stream for the whole run" % HEAP_CLIENTS, "",
+     lambda kb, mp, loads: followed("splitdash", kb, mp)),
+    ("micropidash: %d clients polling as its page does, for the whole run" % HEAP_CLIENTS, "",
+     lambda kb, mp, loads: followed("micropidash", kb, mp)),
+    ("microdot: %d clients polling the full state once a second, for the whole run"
+     % HEAP_CLIENTS, "", lambda kb, mp, loads: followed("microdot", kb, mp)),
+    ("splitdash demo (bundle included): %d cold page loads in a row" % heap_rows.LOADS, "",
+     lambda kb, mp, loads: loads.serves("demo", kb, mp)),
+    ("splitdash demo (bundle included): %d cold page loads in a row, %d pages open on "
+     "their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "96K; 64K on a 32-bit build",
+     lambda kb, mp, loads: loads.serves("demo", kb, mp, open_pages=True)),
+    ("micropidash: its own page, %d cold loads in a row" % heap_rows.LOADS, "",
+     lambda kb, mp, loads: loads.serves("micropidash", kb, mp)),
+    ("micropidash: its own page, %d cold loads in a row, %d pages open polling"
+     % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "",
+     lambda kb, mp, loads: loads.serves("micropidash", kb, mp, open_pages=True)),
+    ("splitdash: %d clients polling `/data` back to back, no failed request"
+     % heap_rows.POLLERS, "96K", lambda kb, mp, loads: heap_rows.polls_served("splitdash", kb, mp)),
+    ("micropidash: the same", "",
+     lambda kb, mp, loads: heap_rows.polls_served("micropidash", kb, mp)),
+    ("microdot: the same", "", lambda kb, mp, loads: heap_rows.polls_served("microdot", kb, mp)),
+]
+
+
+def heap_figures(binaries, log):
+    """{(row, binary): smallest heap in KB or None}, for every heap row on
+    every binary."""
+    loads = heap_rows.ColdLoads()
+    heaps = {}
+    try:
+        for binary in binaries:
+            for row, _, serves in HEAP_ROWS:
+                log("%s, %s:" % (row, describe(binary)))
+                started = time.time()
+                heaps[row, binary] = heap_rows.smallest_heap_kb(
+                    lambda kb: serves(kb, None if binary == MICROPYTHON else binary, loads), log)
+                log("  %s in %.0f s" % (heap_cell(heaps[row, binary]), time.time() - started))
+    finally:
+        loads.close()
+    return heaps
+
+
+def heap_cell(kb):
+    return "%dK" % kb if kb else "over %dK" % heap_rows.HIGH
+
+
+def heap_table(binaries, heaps):
+    lines = ["| smallest `-X heapsize` at which | %s | target |" % " | ".join(
+                 describe(b) for b in binaries),
+             "|---|%s---|" % ("---|" * len(binaries))]
+    for row, target, _ in HEAP_ROWS:
+        lines.append("| %s | %s | %s |" % (row, " | ".join(heap_cell(heaps[row, b])
+                                                          for b in binaries), target))
+    return "\n".join(lines)
 
 
 def browser_figures():
@@ -296,7 +213,6 @@ def browser_figures():
     from playwright.sync_api import sync_playwright
     import bundle_budget
     from conftest import BOARD_HOST, CHROMIUM, CHROMIUM_ARGS
-    from conftest import Device as DemoDevice
 
     rendered = {
         # splitdash: live values drawn; micropidash: its first poll drawn.
@@ -307,7 +223,7 @@ def browser_figures():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name in rendered:
-            device = DemoDevice("main.py", free_port()) if name == "splitdash" else Device(name)
+            device = Device("demo" if name == "splitdash" else name)
             url = "http://%s:%d/" % (BOARD_HOST, device.port)
             try:
                 context = browser.new_context()
@@ -401,9 +317,11 @@ def ratio(ours, theirs):
 
 
 def esp32_stream_cap():
-    sys.path += [os.path.join(ROOT, "device"), os.path.join(ROOT, "shared")]
-    from live import BOARD_MAX_STREAMS
-    return BOARD_MAX_STREAMS["esp32"]
+    # Asked of the device code on the unix port: it imports MicroPython's own modules.
+    out = subprocess.run([MICROPYTHON, "-c", "from live import BOARD_MAX_STREAMS; "
+                          "print(BOARD_MAX_STREAMS['esp32'])"], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, MICROPYPATH=".frozen:" + BOARD_LIB))
+    return int(out.stdout)
 
 
 def plan(clients):
@@ -477,70 +395,123 @@ def idle_cost(points, results, counts, contender):
     return cost
 
 
-def heap_line(heaps):
-    return "Smallest `-X heapsize` serving %d clients for the whole run: %s" % (
-        HEAP_CLIENTS, ", ".join("%s %s" % (name, "%dK" % heaps[name] if heaps[name]
-                                             else "over %dK" % HEAP_HIGH)
-                                for name in CONTENDERS))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=15, help="measured window per point")
     parser.add_argument("--clients", default="1,8,16")
     parser.add_argument("--no-count", action="store_true",
                         help="skip the instruction counts under callgrind")
-    parser.add_argument("--no-heap", action="store_true", help="skip the heap search")
+    parser.add_argument("--no-cpu", action="store_true",
+                        help="skip the CPU, bytes and latency rows")
+    parser.add_argument("--no-heap", action="store_true", help="skip the heap searches")
+    parser.add_argument("--micropython", metavar="BINARY",
+                        help="another micropython (such as a 32-bit build, whose objects "
+                             "have a board's sizes): its heap rows beside the PyPI port's")
     parser.add_argument("--no-browser", action="store_true", help="skip Chromium")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmark.md")
     args = parser.parse_args()
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"], check=True)
-    compile_libraries()
+    build()
+    started = time.time()
 
     every_cpu = os.sched_getaffinity(0)
     if DEVICE_CPUS:
         os.sched_setaffinity(0, every_cpu - DEVICE_CPUS)
     points = plan([int(n) for n in args.clients.split(",")])
     results = {}
-    for name, contender, n, device_args in points:
+    for name, contender, n, device_args in ([] if args.no_cpu else points):
         r = results[name, n] = measure(contender, n, args.seconds, idle_s=args.seconds / 2,
                                        args=device_args)
         print("%s, %d clients: %s" % (name, n, r), flush=True)
     counts = {}
-    if not args.no_count:
+    if not args.no_count and not args.no_cpu:
         for name, contender, n, device_args in points:
             r = measure(contender, n, COUNT_SECONDS, idle_s=COUNT_SECONDS, args=device_args,
                         counted=True)
             print("%s, %d clients, counted: %s" % (name, n, r), flush=True)
             if r["ok"]:
                 counts[name, n] = r
-    report = tables(points, results, counts)
+    report = [] if args.no_cpu else [tables(points, results, counts)]
     if not args.no_heap:
-        heaps = {name: smallest_heap_kb(name, HEAP_SECONDS, lambda s: print(s, flush=True))
-                 for name in CONTENDERS}
-        report += "\n\n" + heap_line(heaps)
+        binaries = [MICROPYTHON] + ([os.path.abspath(args.micropython)] if args.micropython else [])
+        heaps = heap_figures(binaries, lambda s: print(s, flush=True))
+        report.append(HEAP_NOTE + "\n\n" + heap_table(binaries, heaps))
     os.sched_setaffinity(0, every_cpu)
     if not args.no_browser:
-        report += "\n\nIn Chromium:\n\n" + browser_figures()
+        report.append("In Chromium:\n\n" + browser_figures())
+    report = "\n\n".join(report)
     print(report)
+    minutes = (time.time() - started) / 60
+    print("make bench took %.0f minutes" % minutes)
     if not args.no_docs:
-        write_docs(report, " ".join(sys.argv[1:]))
+        write_docs(report, " ".join(sys.argv[1:]), minutes)
 
 
-def write_docs(report, argv):
+#: docs/benchmark.md's last section, written by bench/soak.py: kept as it is.
+SOAK_HEADING = "\n## Endurance"
+
+
+def write_docs(report, argv, minutes):
     path = os.path.join(ROOT, "docs", "benchmark.md")
-    command = "make bench" + (" BENCH_ARGS=%r" % argv if argv else "")
+    argv = argv.split()
+    command = "make bench"
+    if "--micropython" in argv:
+        # Where that binary lives is this machine's business.
+        at = argv.index("--micropython")
+        del argv[at:at + 2]
+        command += " MICROPYTHON32=<a 32-bit micropython>"
+    if argv:
+        command += " BENCH_ARGS=%r" % " ".join(argv)
+    soak = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        if SOAK_HEADING in old:
+            soak = old[old.index(SOAK_HEADING):]
     with open(path, "w") as f:
-        f.write(DOC % {"command": command, "report": report,
-                       "date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count()})
+        f.write(DOC % {"command": command, "report": report, "minutes": minutes,
+                       "date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count()} + soak)
+
+
+HEAP_NOTE = """Smallest heaps. Each figure is the smallest `-X heapsize` at which a
+fresh device served the load, searched by halving in %(step)dK steps from
+%(low)dK to %(high)dK (each try a fresh device, a few seconds to half a minute)
+and confirmed by a second run: a heap that only just fits may fail on another
+run, as the heap fragments differently. A try fails at the first MemoryError or
+unretrieved task exception in the device's log, or the first failed request.
+
+- %(clients)d clients for the whole run: the clients above, for %(seconds)d s;
+  none may go without a new value for more than %(gap)d s;
+- cold page loads: %(loads)d loads in a row, each in a fresh Chromium context
+  (an empty cache, as a new visitor), of the demo as `make demo` builds it
+  (build/board, its bundle included), or of the page micropidash serves for
+  the workload. A load counts once every widget is drawn with its value
+  (splitdash: the page live, a card for each of the schema's widgets;
+  micropidash: every label past its "---"), within %(timeout)d s. "Pages open":
+  %(pages)d clients already following the device as their page does when the
+  loads start (splitdash: on their streams), and still served when they end;
+- back to back: %(pollers)d clients requesting `/data` (the full state) with no
+  pause between requests, for %(poll_s)d s, as pages do when a board comes back
+  after a restart; every request must be answered 200.
+
+The PyPI unix port is 64-bit: its objects take about twice the heap they take on
+a 32-bit board. `make bench MICROPYTHON32=<binary>` adds a column for another
+build of the unix port, such as one built for 32-bit x86 (`gcc -m32`, asyncio
+frozen, no other change), whose objects have an ESP32's or an RP2040's sizes;
+it runs the same `.mpy` files (bytecode only). The target column is what the
+dashboard is held to.""" % {
+    "step": heap_rows.STEP, "low": heap_rows.LOW, "high": heap_rows.HIGH,
+    "clients": HEAP_CLIENTS, "seconds": HEAP_SECONDS, "gap": SYNC_GAP_S,
+    "loads": heap_rows.LOADS, "timeout": heap_rows.LOAD_TIMEOUT_S,
+    "pages": heap_rows.OPEN_PAGES, "pollers": heap_rows.POLLERS,
+    "poll_s": heap_rows.POLL_SECONDS}
 
 
 DOC = """# Benchmark: splitdash against micropidash and raw Microdot
 
-Reproduce with `%(command)s` (about 20 minutes on 2 cores). Measured on
-%(date)s, %(cpus)s cores, every contender on the MicroPython unix port (64-bit:
-objects take about twice the heap they take on a 32-bit board) with its
-libraries compiled to `.mpy`.
+Reproduce with `%(command)s` (this run took %(minutes).0f minutes on %(cpus)s
+cores; the heap rows take about 10 minutes of it for each binary). Measured on
+%(date)s, every contender on the MicroPython unix port (64-bit unless a column
+says otherwise) with its libraries compiled to `.mpy`.
 
 Workload (bench/devices/workload.py), the same for all: 20 widgets, 10 toggles
 that stay put and 10 labels whose values all change once a second, and a 10 ms
@@ -569,10 +540,7 @@ period varies by 5%%), so that polls fall at every phase of the updates.
   overhead not counted; every poll is also a new TCP connection);
 - latency: from the device's `set()` to the client holding the value
   (splitdash collects a burst of changes for `LiveStreams.coalesce_ms`, 50 ms);
-- control loop lateness: how late the 10 ms task wakes, 99th percentile;
-- smallest heap: searched in 8K steps and confirmed by a second run;
-  "served" means no MemoryError, no failed request and no client without a
-  new value for more than 3 s.
+- control loop lateness: how late the 10 ms task wakes, 99th percentile.
 
 splitdash's live path is one stream per page, up to `LiveStreams.max_streams`:
 16 on the unix port, where every row but the last ones runs. A board has few TCP

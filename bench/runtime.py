@@ -1,0 +1,194 @@
+"""Running the benchmark's devices: each contender's script
+(bench/devices/<name>_app.py) or the built demo (build/board) on a
+MicroPython unix port, by default the one from PyPI in the virtualenv.
+
+Another binary can be given (``micropython=``): a 32-bit build of the unix
+port has a board's object sizes, so its heap figures are a board's.
+"""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+#: The PyPI unix port (a Python script that runs the binary it installed).
+MICROPYTHON = os.path.join(BIN, "micropython")
+BOARD = os.path.join(ROOT, "build", "board")
+BOARD_LIB = os.path.join(BOARD, "lib")
+BENCH = os.path.join(ROOT, "build", "bench")
+BENCH_LIB = os.path.join(BENCH, "lib")
+DEVICES = os.path.join(ROOT, "bench", "devices")
+CALLGRIND = os.path.join(BENCH, "callgrind")
+#: Where the built demo runs: the board's files linked, its saved state
+#: (state.json) its own, so that build/board stays as the build left it.
+BOARD_COPY = os.path.join(BENCH, "board")
+
+HEAP = "256K"
+# The device runs alone on the first core, the harness and its clients on
+# the others, so that client work does not disturb the device's CPU time.
+DEVICE_CPUS = {0} if (os.cpu_count() or 1) > 1 else None
+#: What a log holds when the device ran out of heap, or a task died.
+FAILURES = ("MemoryError", "Task exception wasn't retrieved")
+
+
+def compile_libraries():
+    """micropidash (from its pip package) and the device scripts as .mpy in
+    build/bench/lib; splitdash and Microdot come from build/board/lib."""
+    import importlib.util
+    package = os.path.dirname(importlib.util.find_spec("micropidash").origin)
+    sources = [(os.path.join(package, name), os.path.join("micropidash", name[:-3] + ".mpy"))
+               for name in ("__init__.py", "micropidash.py")]
+    # The scripts too, run with -m: nothing is compiled on the device.
+    sources += [(os.path.join(DEVICES, name), name[:-3] + ".mpy")
+                for name in sorted(os.listdir(DEVICES)) if name.endswith(".py")]
+    for src, rel in sources:
+        out = os.path.join(BENCH_LIB, rel)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", out, src], check=True)
+
+
+def build():
+    """build/board from this tree, and the benchmark's own .mpy files."""
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"],
+                   check=True)
+    compile_libraries()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def describe(micropython):
+    """A binary's name for the tables: its word size and version."""
+    out = subprocess.run([micropython, "-c", "import sys; print(sys.maxsize > 2**32, "
+                          "'.'.join(str(n) for n in sys.implementation.version[:3]))"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return "%s-bit unix port %s" % ("64" if out[0] == "True" else "32", out[1])
+
+
+def fresh_board():
+    """BOARD_COPY as a board just flashed with the build: no saved state."""
+    if os.path.isdir(BOARD_COPY):
+        for name in os.listdir(BOARD_COPY):
+            path = os.path.join(BOARD_COPY, name)
+            if os.path.islink(path) or not os.path.isdir(path):
+                os.remove(path)
+            else:
+                shutil.rmtree(path)
+    else:
+        os.makedirs(BOARD_COPY)
+    for name in os.listdir(BOARD):
+        if name.startswith("state.json"):
+            continue  # left by a device the tests ran there
+        os.symlink(os.path.join(BOARD, name), os.path.join(BOARD_COPY, name))
+
+
+class Device:
+    """A device on the unix port. ``contender``: "splitdash", "micropidash"
+    or "microdot" (bench/devices/<name>_app.py, from build/bench/lib), or
+    "demo" (the built demo, build/board/main.py, bundle included), or
+    another script of bench/devices run in the demo's folder ("soak").
+    ``counted``: under Valgrind's callgrind, which counts the instructions
+    it executes (about 50 times slower, so only its CPU figure is kept)."""
+
+    def __init__(self, contender, heap=HEAP, args=(), counted=False, micropython=None):
+        self.port = free_port()
+        env = dict(os.environ, MICROPYPATH=".frozen:%s:%s" % (BENCH_LIB, BOARD_LIB))
+        self.log = open(os.path.join(BENCH, contender + ".log"), "w+")
+        if contender in ("splitdash", "micropidash", "microdot"):
+            cwd, module = BENCH_LIB, contender + "_app"
+        else:
+            # Run where the board's files are, from a fresh board's folder.
+            fresh_board()
+            cwd, module = BOARD_COPY, "main" if contender == "demo" else contender + "_app"
+        command = [micropython or MICROPYTHON, "-X", "heapsize=" + heap,
+                   "-m", module, str(self.port)] + list(args)
+        self.counted = counted
+        if counted:
+            # The micropython command is a Python script: Valgrind runs its interpreter.
+            command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s.%%p" % CALLGRIND,
+                       sys.executable] + command
+            self._instructions = 0
+        self.proc = subprocess.Popen(command, cwd=cwd, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if DEVICE_CPUS:
+            os.sched_setaffinity(self.proc.pid, DEVICE_CPUS)
+        for _ in range(1200 if counted else 200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        why = self.failed() or "no answer"
+        self.stop()
+        raise RuntimeError("%s did not start at heap %s (%s)" % (contender, heap, why))
+
+    @property
+    def sample_s(self):
+        """Seconds between readings of cpu(): a callgrind dump pauses the device."""
+        return 5 if self.counted else 1
+
+    def cpu(self):
+        """The device's CPU so far: seconds, or instructions if counted."""
+        if self.counted:
+            self._instructions += self._dump_instructions()
+            return self._instructions
+        # Nanoseconds of CPU: /proc/<pid>/stat's 10 ms ticks are too coarse.
+        with open("/proc/%d/schedstat" % self.proc.pid) as f:
+            return int(f.read().split()[0]) / 1e9
+
+    def _dump_instructions(self):
+        """Instructions since the last dump (callgrind starts its count
+        afresh with each)."""
+        before = set(glob.glob("%s.%d.*" % (CALLGRIND, self.proc.pid)))
+        subprocess.run(["callgrind_control", "--dump", str(self.proc.pid)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        for _ in range(200):
+            for path in set(glob.glob("%s.%d.*" % (CALLGRIND, self.proc.pid))) - before:
+                with open(path) as f:
+                    for line in f:
+                        if line.startswith("totals:"):
+                            os.remove(path)
+                            return int(line.split()[1])
+            time.sleep(0.05)  # not written yet, or not whole
+        raise RuntimeError("callgrind wrote no dump")
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def lateness(self):
+        """The control loop's lateness histogram so far, {ms: count}, from
+        the workload's last STATS line."""
+        counts = {}
+        for line in self.output().splitlines():
+            if line.startswith("STATS"):
+                counts = dict(tuple(int(n) for n in pair.split(":")) for pair in line.split()[1:])
+        return counts
+
+    def failed(self):
+        """Why the device did not serve the whole run, or None."""
+        output = self.output()
+        for failure in FAILURES:
+            if failure in output:
+                return failure
+        if self.proc.poll() is not None:
+            return "exited"
+        return None
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+        for path in glob.glob("%s.%d*" % (CALLGRIND, self.proc.pid)):
+            os.remove(path)
