@@ -142,8 +142,9 @@ def build_www(www):
 
 
 def compile_lib(lib):
+    # device/manifest.py is read by a firmware build, never run on a board.
     sources = [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "device"))
-               if rel != DEVICE_APP]
+               if rel not in (DEVICE_APP, "manifest.py")]
     sources += python_sources(os.path.join(ROOT, "shared"))
     import microdot
     md = os.path.dirname(microdot.__file__)
