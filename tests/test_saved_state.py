@@ -14,6 +14,7 @@ import time
 import pytest
 
 from conftest import MICROPYTHON, MICROPYPATH, free_port
+from test_device_http import wait_for
 
 APP = """
 import asyncio
@@ -146,18 +147,6 @@ def saved(folder):
             return json.load(f)
     except (FileNotFoundError, ValueError):
         return None
-
-
-def wait_for(f, what, timeout=10):
-    """Poll f() until it returns something true; generous, not a timing test."""
-    deadline = time.time() + timeout
-    while True:
-        result = f()
-        if result:
-            return result
-        if time.time() > deadline:
-            raise AssertionError("%s did not happen within %d s" % (what, timeout))
-        time.sleep(0.02)
 
 
 def state_lines(dev):
