@@ -26,10 +26,10 @@ answer's head goes out in one write instead of one per line.
 
 import asyncio
 import gc
-import json
 from time import ticks_add, ticks_diff, ticks_ms
 
 from microdot import Microdot, Response
+from dashschema import wire
 
 _BUSY_BODY = b'{"error":"busy, try again","widget":null}'
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -39,7 +39,7 @@ _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\
 def json_response(message, status=200, headers=None):
     """``message``: a dict, or one already encoded."""
     if not isinstance(message, str):
-        message = json.dumps(message, separators=(",", ":"))
+        message = wire.encode(message)
     response = Response(message, status, headers)
     response.headers["Content-Type"] = "application/json; charset=UTF-8"
     return response

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import MICROPYTHON, MICROPYPATH, free_port
+from conftest import MICROPYTHON, MICROPYPATH, free_port, parse_answer, raw_exchange
 from test_device_http import wait_for
 
 APP = """
@@ -447,13 +447,6 @@ def test_killed_at_any_moment_it_keeps_the_old_or_the_new_state(tmp_path):
 
 
 def _get_data(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(b"GET /data HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        answer = b""
-        while True:
-            data = s.recv(4096)
-            if not data:
-                break
-            answer += data
-    head, _, body = answer.partition(b"\r\n\r\n")
-    return int(head.split()[1]), head, json.loads(body)
+    status, headers, body = parse_answer(
+        raw_exchange(port, b"GET /data HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", timeout=5))
+    return status, headers, json.loads(body)
