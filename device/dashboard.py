@@ -97,12 +97,18 @@ class Dashboard:
         if cors_origins:
             from microdot.cors import CORS
             CORS(self.app, allowed_origins="*" if "*" in cors_origins else list(cors_origins))
+        #: What is told of every change through its ``changed()``, which must
+        #: not block: the live streams, an MQTT bridge. Each keeps the version
+        #: it last sent on and asks ``state(since)`` for what is new, so a
+        #: burst of ``set()`` calls costs it one message.
+        self.listeners = []
         self.live = None
         self._add_routes()
         if live:
             from live import LiveStreams
             self.live = LiveStreams(self)
             self.live.add_routes(self.app)
+            self.listeners.append(self.live)
         self.static_dir = static_dir
         _compact()
 
@@ -217,8 +223,8 @@ class Dashboard:
         self._values[i] = value
         self.version += 1
         self._changed_at[i] = self.version
-        if self.live:
-            self.live.changed()
+        for listener in self.listeners:
+            listener.changed()
         if self.saved:
             self.saved.changed(self.widgets[i])
 
