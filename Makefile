@@ -1,5 +1,6 @@
 # splitdash: `make demo` runs the demo device on the MicroPython unix port,
 # `make test` runs the whole suite. Both set everything up on a fresh clone.
+# `make demo MQTT=host[:port]` also puts the demo's widgets on that MQTT broker.
 # A board on USB: `make deploy DEVICE=/dev/ttyACM0` puts the dashboard on it,
 # `make dev DEVICE=...` runs this tree on it without writing its flash.
 # `make serve DEVICE_URL=http://<board>` serves the page from this machine.
@@ -28,10 +29,10 @@ build: setup
 
 demo: build
 	@echo "splitdash demo: open http://localhost:$(PORT)/ (Ctrl-C stops it)"
-	@cd $(BOARD) && MICROPYPATH=$(MICROPYPATH) ../../$(VENV)/bin/micropython -X heapsize=$(HEAP) main.py $(PORT)
+	@cd $(BOARD) && MICROPYPATH=$(MICROPYPATH) ../../$(VENV)/bin/micropython -X heapsize=$(HEAP) main.py $(PORT) $(MQTT)
 
 test:
-	@tools/setup.sh --with-browser
+	@tools/setup.sh --with-browser --with-broker
 	@$(PY) tools/build.py
 	@$(PY) -m pytest -q tests
 

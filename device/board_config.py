@@ -14,6 +14,11 @@
                    wifi_ssid is set) the board opens its own access point:
     ap_ssid, ap_password
                    an empty ap_password makes it an open network
+    mqtt_broker    an MQTT broker's host: every widget then appears on MQTT
+                   and in Home Assistant (see mqtt_bridge.py); with
+    mqtt_port, mqtt_user, mqtt_password
+    mqtt_node      the board's name in topics (default: its unique id)
+    mqtt_prefix    Home Assistant's discovery prefix ("homeassistant")
 
 Where there is no ``network`` module (the unix port) WiFi set-up is skipped.
 """
@@ -44,6 +49,11 @@ def _origins(value):
     return isinstance(value, list) and all(isinstance(o, str) for o in value)
 
 
+def _node(value):
+    return value is None or isinstance(value, str) and value != "" and all(
+        c in "_-" or "a" <= c.lower() <= "z" or "0" <= c <= "9" for c in value)
+
+
 def _ap_password(value):
     # WPA2 needs 8 to 63 characters; the radio refuses anything else.
     return isinstance(value, str) and (not value or 8 <= len(value) <= 63)
@@ -60,6 +70,12 @@ SETTINGS = {
     "wifi_password": ("", _text, "a string"),
     "ap_ssid": ("splitdash", _text, "a string"),
     "ap_password": ("", _ap_password, "empty (an open network) or 8 to 63 characters"),
+    "mqtt_broker": (None, _optional_text, "a host name or address, or null"),
+    "mqtt_port": (1883, _port, "a whole number from 1 to 65535"),
+    "mqtt_user": (None, _optional_text, "a string or null"),
+    "mqtt_password": (None, _optional_text, "a string or null"),
+    "mqtt_node": (None, _node, "letters, digits, _ and - only, or null"),
+    "mqtt_prefix": ("homeassistant", _text, "a string"),
 }
 
 

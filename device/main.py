@@ -1,9 +1,9 @@
 """The splitdash demo: a greenhouse with simulated sensors.
 
-Run on the unix port: ``micropython main.py [port]``; on a board it starts at
-boot. Swap ``sensors_sim`` for real drivers and nothing else changes.
-Settings (title, port, tokens, WiFi) come from ``config.json``, see
-``board_config.py``; a port given on the command line wins.
+Run on the unix port: ``micropython main.py [port [mqtt-host[:port]]]``; on a
+board it starts at boot. Swap ``sensors_sim`` for real drivers and nothing
+else changes. Settings (title, port, tokens, WiFi, MQTT) come from
+``config.json``, see ``board_config.py``; the command line wins.
 """
 
 import asyncio
@@ -77,10 +77,23 @@ async def read_sensors():
         await asyncio.sleep(1)
 
 
-async def main(port):
+def start_mqtt(broker):
+    """Every widget on MQTT and in Home Assistant, beside the page."""
+    from mqtt_bridge import MqttBridge  # only then: it costs heap
+    host, _, port = broker.partition(":")
+    bridge = MqttBridge(dash, host, int(port) if port else config["mqtt_port"],
+                        config["mqtt_user"], config["mqtt_password"],
+                        config["mqtt_node"], config["mqtt_prefix"])
+    asyncio.create_task(bridge.run())
+
+
+async def main(port, broker=None):
     asyncio.create_task(read_sensors())
+    if broker:
+        start_mqtt(broker)
     await dash.serve(port=port)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else config["port"]))
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else config["port"],
+                     sys.argv[2] if len(sys.argv) > 2 else config["mqtt_broker"]))

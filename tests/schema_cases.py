@@ -10,6 +10,7 @@ import json
 
 from dashschema import registry, wire
 from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+from dashschema.widget import Widget
 from compass import Compass
 
 NAN = float("nan")
@@ -351,6 +352,43 @@ def case_messages_keep_declaration_order():
     eq(msg["boot"], "0123abcd")
     eq(wire.state_message("0123abcd", 3, {"a": 1}),
        {"boot": "0123abcd", "version": 3, "values": {"a": 1}})
+
+
+# ---- MQTT text and Home Assistant mapping ---------------------------------------
+
+
+def case_mqtt_text_round_trips_per_kind():
+    t = Toggle("t")
+    eq((t.to_text(True), t.to_text(False)), ("ON", "OFF"))
+    same(t.from_text("ON"), True)
+    same(t.from_text("OFF"), False)
+    rejects(t, t.from_text("on"), "expected true or false")
+    s = Slider("s", min=0, max=10, step=0.5)
+    same(s.validate(s.from_text("2.5")), 2.5)
+    rejects(s, s.from_text("loud"), "expected a number")
+    rejects(s, s.from_text("NaN"), "expected a number")
+    same(Button("b").from_text("PRESS"), True)
+    rejects(Button("b"), Button("b").from_text("1"), "send true")
+    eq(Number("n", precision=1).to_text(None), "None")  # Home Assistant's "unknown"
+    eq(Number("n", precision=1).to_text(21.5), "21.5")
+    eq(Label("l").to_text("pump on"), "pump on")
+
+
+def case_home_assistant_mapping_per_kind():
+    eq([k.ha_component for k in (Number, Level, Label, Toggle, Slider, Button, Compass)],
+       ["sensor", "sensor", "sensor", "switch", "number", "button", "sensor"])
+    eq(Number("n", unit="°C", precision=2).ha_config(),
+       {"unit_of_measurement": "°C", "state_class": "measurement",
+        "suggested_display_precision": 2})
+    eq(Slider("s", min=-5, max=5, step=0.5, unit="V").ha_config(),
+       {"min": -5, "max": 5, "step": 0.5, "mode": "slider", "unit_of_measurement": "V"})
+    eq(Toggle("t").ha_config(), {})
+
+
+def case_a_kind_without_a_mapping_is_not_discovered():
+    class Plain(Widget):
+        kind = "plain"
+    eq(Plain("p").ha_component, None)
 
 
 def cases():

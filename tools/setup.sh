@@ -23,12 +23,14 @@ if ! cmp -s package-lock.json node_modules/.package-lock.installed; then
 fi
 
 # Chromium drives the UI tests and the benchmark's page figures; Valgrind
-# counts the benchmark's device instructions. Only the targets that use them ask.
+# counts the benchmark's device instructions; the MQTT tests run against
+# Debian's mosquitto broker. Only the targets that use them ask.
 packages=""
 for flag in "$@"; do
   case "$flag" in
     --with-browser) [ -x /usr/bin/chromium ] || packages="$packages chromium" ;;
     --with-valgrind) command -v valgrind >/dev/null || packages="$packages valgrind" ;;
+    --with-broker) [ -x /usr/sbin/mosquitto ] || packages="$packages mosquitto" ;;
     *) echo "setup.sh: unknown option $flag" >&2; exit 2 ;;
   esac
 done

@@ -1,5 +1,6 @@
 """The base every widget kind derives from."""
 
+import json
 import math
 
 
@@ -29,6 +30,9 @@ class Widget:
     #: A writable, non-momentary widget's value is kept across reboots
     #: (see the board's ``saved_state``) unless made with ``persist=False``.
     persist = True
+    #: The Home Assistant component the kind appears as over MQTT (the
+    #: board's ``mqtt_bridge``), or None: not discovered.
+    ha_component = None
 
     def __init__(self, id, label=None, persist=True, **params):
         if not isinstance(id, str) or not id:
@@ -52,6 +56,25 @@ class Widget:
     def validate(self, value):
         """Return the value to store, or raise ``ValueError`` with the reason."""
         return value
+
+    def ha_config(self):
+        """What the kind adds to its Home Assistant discovery config; the
+        bridge adds the name, topics, ids and device."""
+        return {}
+
+    def to_text(self, value):
+        """The value as an MQTT state payload. "None" is Home Assistant's
+        "unknown": no reading."""
+        return "None" if value is None else str(value)
+
+    def from_text(self, text):
+        """The value an MQTT command stands for, before ``validate()``:
+        a JSON value where the text is one (``21.5``, ``true``), else the
+        text itself."""
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
 
     def to_dict(self):
         spec = {"id": self.id, "kind": self.kind, "label": self.label}
