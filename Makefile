@@ -46,7 +46,7 @@ serve: build
 	@$(PY) tools/serve.py --port $(PORT) $(DEVICE_URL)
 
 bench:
-	@tools/setup.sh --with-browser --with-valgrind
+	@tools/setup.sh --with-browser --with-valgrind --with-broker
 	@$(PY) bench/run.py $(if $(MICROPYTHON32),--micropython $(MICROPYTHON32)) $(BENCH_ARGS)
 
 soak:

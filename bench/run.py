@@ -20,6 +20,7 @@ import time
 
 from clients import Client
 import heap_rows
+import mqtt_rows
 from runtime import BOARD_LIB, DEVICE_CPUS, HEAP, MICROPYTHON, ROOT, Device, build, describe
 
 CONTENDERS = ("splitdash", "micropidash", "microdot")
@@ -435,6 +436,9 @@ def main():
         binaries = [MICROPYTHON] + ([os.path.abspath(args.micropython)] if args.micropython else [])
         heaps = heap_figures(binaries, lambda s: print(s, flush=True))
         report.append(HEAP_NOTE + "\n\n" + heap_table(binaries, heaps))
+        report.append(mqtt_rows.__doc__.split("\n\nRuns")[0] + "\n\n" + mqtt_rows.mqtt_table(
+            binaries, mqtt_rows.mqtt_figures(binaries, lambda s: print(s, flush=True),
+                                             count=not args.no_count)))
     os.sched_setaffinity(0, every_cpu)
     if not args.no_browser:
         report.append("In Chromium:\n\n" + browser_figures())
