@@ -47,6 +47,9 @@ class Client(threading.Thread):
         "micropidash": ("poll", 1.2, ("/data", "/graph-data")),
         # Raw Microdot: the full state once a second.
         "microdot": ("poll", 1.0, ("/data",)),
+        # The chart rows (bench/devices/*_charts_app.py): as above.
+        "splitdash_charts": ("stream", 10.0),
+        "micropidash_charts": ("poll", 1.2, ("/data", "/graph-data")),
     }
 
     def __init__(self, port, contender, stop):

@@ -88,6 +88,11 @@ class ColdLoads:
         "demo": "n => document.body.dataset.state == 'live' && "
                 "document.querySelectorAll('[data-widget]').length == n && "
                 "!document.querySelector('.kind-unknown')",
+        # The demo with its charts' rings full (devices/full_charts_app.py).
+        "full_charts": "n => document.body.dataset.state == 'live' && "
+                       "document.querySelectorAll('[data-widget]').length == n && "
+                       "!document.querySelector('.kind-unknown') && "
+                       "!document.querySelector('.chart-empty:not([style*=none])')",
         "micropidash": "n => Array.from({length: n}, (_, i) => document.getElementById('l' + i))"
                        ".every(e => e && e.innerText != '---')",
     }
@@ -120,7 +125,7 @@ class ColdLoads:
 
     def serves(self, contender, kb, micropython=None, open_pages=False):
         """None if the device at ``kb`` served LOADS cold loads in a row,
-        else why not. ``contender``: "demo" or "micropidash"."""
+        else why not. ``contender``: "demo", "full_charts" or "micropidash"."""
         if contender not in self.widgets:
             self.widgets[contender] = self.count_widgets(micropython)
         try:
@@ -128,17 +133,17 @@ class ColdLoads:
         except RuntimeError as exc:
             return str(exc)
         stop = threading.Event()
+        page = contender if contender == "micropidash" else "splitdash"  # how pages follow
         try:
             pages = []
             if open_pages:
-                pages = _open_pages(device, "splitdash" if contender == "demo" else contender,
-                                    stop)
-                why = device.failed() or _pages_failed(pages, contender == "demo" and "splitdash")
+                pages = _open_pages(device, page, stop)
+                why = device.failed() or _pages_failed(pages, page)
                 if why:
                     return "before the loads: " + why
             for i in range(LOADS):
                 why = self.load(device, contender) or device.failed() or \
-                    _pages_failed(pages, contender == "demo" and "splitdash")
+                    _pages_failed(pages, page)
                 if why:
                     return "load %d of %d: %s" % (i + 1, LOADS, why)
             return None

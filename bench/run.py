@@ -32,6 +32,15 @@ START_SPREAD_S = 1.0
 COUNT_SECONDS = 10
 # Longest a client may go without a new label value and still count as in sync.
 SYNC_GAP_S = 3
+#: The chart rows (bench/devices/*_charts_app.py): (row, contender, device
+#: script arguments), each with CHART_CLIENTS clients. micropidash draws a
+#: line a graph: four graphs stand for two charts of two series.
+CHART_CLIENTS = 8
+SPLITDASH_CHARTS = "charts: splitdash, 2 charts of 2 series, 240 points"
+MICROPIDASH_CHARTS = "charts: micropidash, 4 graphs of %d points"
+CHART_ROWS = [(SPLITDASH_CHARTS, "splitdash_charts", ()),
+              (MICROPIDASH_CHARTS % 20 + " (its default)", "micropidash_charts", ("20",)),
+              (MICROPIDASH_CHARTS % 240, "micropidash_charts", ("240",))]
 
 
 def percentile(values, p):
@@ -166,6 +175,9 @@ HEAP_ROWS = [
     ("micropidash: its own page, %d cold loads in a row, %d pages open polling"
      % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "",
      lambda kb, mp, loads: loads.serves("micropidash", kb, mp, open_pages=True)),
+    ("splitdash demo, its two charts' rings full (240 points each): %d cold page loads in a "
+     "row, %d pages open on their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "96K",
+     lambda kb, mp, loads: loads.serves("full_charts", kb, mp, open_pages=True)),
     ("splitdash: %d clients polling `/data` back to back, no failed request"
      % heap_rows.POLLERS, "96K", lambda kb, mp, loads: heap_rows.polls_served("splitdash", kb, mp)),
     ("micropidash: the same", "",
@@ -333,11 +345,12 @@ def plan(clients):
     cap = esp32_stream_cap()
     points += [("splitdash, max_streams=%d as on an ESP32" % cap, "splitdash", n, (str(cap),))
                for n in clients if n > cap]
+    points += [(name, contender, CHART_CLIENTS, args) for name, contender, args in CHART_ROWS]
     return points
 
 
 def how(name, n, r):
-    if not name.startswith("splitdash"):
+    if "splitdash" not in name:
         return "polls"
     if r["streams"] == n:
         return "%d streams" % n
@@ -378,6 +391,16 @@ def tables(points, results, counts):
             ratio(ours["bytes_per_client_s"], md["bytes_per_client_s"]),
             ratio(ours["p95_ms"], pd["p95_ms"]),
             ratio(ours["late_p99_ms"], pd["late_p99_ms"])))
+    lines += ["", "Charts, splitdash / micropidash at %d clients (two charts of two series, a "
+              "point a second each; bytes and device instructions per client-second):" %
+              CHART_CLIENTS, "", "| micropidash | bytes | instructions |", "|---|---|---|"]
+    ours = results[SPLITDASH_CHARTS, CHART_CLIENTS]
+    for name, _, _ in CHART_ROWS[1:]:
+        lines.append("| %s | %s | %s |" % (
+            name.split(", ", 1)[1], ratio(ours["bytes_per_client_s"],
+                                          results[name, CHART_CLIENTS]["bytes_per_client_s"]),
+            cpu_ratio(counts.get((SPLITDASH_CHARTS, CHART_CLIENTS)),
+                      counts.get((name, CHART_CLIENTS)), INSTRUCTIONS)))
     lines += ["", "The device's own cost with no client (measured before and after each run, "
               "in the same process, and taken off above): " + "; ".join(
                   "%s %s" % (contender, idle_cost(points, results, counts, contender))
@@ -523,7 +546,10 @@ periodic task standing in for the board's control loop. Each client follows
 the dashboard as its own page does (bench/clients.py), sending a browser's
 request headers: splitdash through its live stream (`/events`), micropidash by
 fetching `/data` and `/graph-data` every 1.2 s, raw Microdot by polling the
-full state at `/data` once a second. Clients start spread over a second, and
+full state at `/data` once a second. The chart rows run another workload
+(the same files): two charts of two series (splitdash) or four graphs
+(micropidash draws a line a graph) getting a point a second, and one label
+for the time stamp. Clients start spread over a second, and
 each page's timer starts at a random moment and runs on its own clock (its
 period varies by 5%%), so that polls fall at every phase of the updates.
 

@@ -122,6 +122,12 @@ class Dashboard:
         self.widgets.append(widget)
         self._values.append(widget.initial)
         self._changed_at.append(0)
+        if widget.history:
+            # Its points, in a ring allocated now: its heap cost is known at boot.
+            from chart_ring import Ring
+            ring = self._values[-1] = Ring(widget, self.state_file)
+            # Points restored from flash are versions 1, 2, ...: sent in parts too.
+            self.version = self._changed_at[-1] = max(self.version, ring.count)
         if self.saved:
             value = self.saved.take(widget)
             if value is not self.saved.MISSING:
@@ -129,8 +135,9 @@ class Dashboard:
         return widget
 
     def set(self, wid, value):
-        """Set a widget's value from the device; raises ``ValueError`` for a
-        value its kind rejects. NaN and infinity become "no reading"."""
+        """Set a widget's value (add a chart's point) from the device; raises
+        ``ValueError`` for a value its kind rejects. NaN and infinity become
+        "no reading" (a chart's gap)."""
         i = self._position(wid)
         self._store(i, self.widgets[i].validate(value))
 
@@ -152,13 +159,21 @@ class Dashboard:
         return decorator
 
     def state(self, since=0):
-        """Values changed after version ``since`` (all of them for 0)."""
+        """Values changed after version ``since`` (all of them for 0). A
+        chart sends only the points added after ``since``, a part at a
+        time: the message's version is then that of its last point sent,
+        and the next message, from there, has the next part."""
         values = {}
+        version = self.version
         for i, widget in enumerate(self.widgets):
             if self._changed_at[i] > since or not since:
                 if not widget.momentary:
-                    values[widget.id] = finite_or_none(self._values[i])
-        return wire.state_message(self.boot, self.version, values)
+                    value = self._values[i]
+                    if widget.history:
+                        value, sent = value.since(since)
+                        version = min(version, sent or version)
+                    values[widget.id] = finite_or_none(value)
+        return wire.state_message(self.boot, version, values)
 
     def apply(self, changes):
         """Apply a browser's write: validated whole, then stored and reported
@@ -218,9 +233,12 @@ class Dashboard:
 
     def _store(self, i, value):
         old = self._values[i]
-        if value == old and type(value) is type(old):
+        if self.widgets[i].history:
+            old.append(value, self.version + 1)  # a new point, even if an equal one
+        elif value == old and type(value) is type(old):
             return
-        self._values[i] = value
+        else:
+            self._values[i] = value
         self.version += 1
         self._changed_at[i] = self.version
         for listener in self.listeners:

@@ -49,7 +49,7 @@ class LiveStreams:
         self._burst = asyncio.Event()  # set when a burst ends, or to ping
         # The last message encoded, for (since, version): the streams in step
         # with each other need the very same bytes.
-        self._encoded = (None, None, b"")
+        self._encoded = (None, None, b"", None)
 
     def changed(self):
         if self.streams and not self._flushing:
@@ -89,20 +89,24 @@ class LiveStreams:
         return head + b"\r\n"
 
     def message(self, since):
+        """The message for a page holding version ``since``, and the version
+        it brings the page to: the dashboard's, or less when a chart's
+        history goes in parts."""
         version = self.dash.version
-        cached_since, cached_version, data = self._encoded
+        cached_since, cached_version, data, brings = self._encoded
         if cached_since != since or cached_version != version:
-            data = b"data: " + wire.encode(self.dash.state(since)).encode() + b"\n\n"
-            self._encoded = (since, version, data)
-        return data
+            state = self.dash.state(since)
+            data = b"data: " + wire.encode(state).encode() + b"\n\n"
+            brings = state["version"]
+            self._encoded = (since, version, data, brings)
+        return data, brings
 
     async def _send(self, stream):
         """Write what the stream's page is missing, whenever a burst ends."""
         try:
             while True:
                 if stream.sent != self.dash.version:
-                    since, stream.sent = stream.sent or 0, self.dash.version
-                    data = self.message(since)
+                    data, stream.sent = self.message(stream.sent or 0)
                 elif stream.ping:
                     data = PING
                 else:

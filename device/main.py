@@ -11,6 +11,7 @@ import sys
 
 from dashboard import Dashboard
 from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+from dashschema.chart import Chart
 from compass import Compass
 import sensors_sim as sensors
 
@@ -38,6 +39,10 @@ dash.add(Level("tank", "Water tank", min=0, max=100, unit="%"))
 dash.add(Compass("wind", "Wind direction"))
 dash.add(Label("uptime", "Uptime"))
 dash.add(Button("reset", "Reset uptime"))
+dash.add(Chart("temperature_history", "Temperature", series=("inside", "outside"), unit="°C",
+               points=240))
+dash.add(Chart("humidity_history", "Humidity", series=("inside", "outside"), unit="%",
+               precision=0, points=240))
 
 _uptime_offset = 0
 
@@ -69,8 +74,12 @@ def _format_uptime(s):
 
 async def read_sensors():
     while True:
-        dash.set("temperature", sensors.temperature())
-        dash.set("humidity", sensors.humidity())
+        temperature, humidity = sensors.temperature(), sensors.humidity()
+        dash.set("temperature", temperature)
+        dash.set("humidity", humidity)
+        dash.set("temperature_history", {"inside": temperature,
+                                         "outside": sensors.outside_temperature()})
+        dash.set("humidity_history", {"inside": humidity, "outside": sensors.outside_humidity()})
         dash.set("tank", sensors.tank_level())
         dash.set("wind", sensors.wind_direction())
         dash.set("uptime", _format_uptime(sensors.uptime_s() - _uptime_offset))

@@ -35,6 +35,23 @@ def _read(path):
         raise
 
 
+def write_whole(path, tmp, chunks, mode="wb"):
+    """Write ``chunks`` to ``tmp``, then rename it over ``path``: a power
+    cut leaves the old file or the new one. Raises ``OSError``."""
+    with open(tmp, mode) as f:
+        for chunk in chunks:
+            f.write(chunk)
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        # Some filesystems (FAT) will not rename over a file.
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+        os.rename(tmp, path)
+
+
 class SavedState:
     #: Seconds between a change and the flash write that keeps it; the
     #: changes made meanwhile go in the same write. Flash wears out with
@@ -135,17 +152,7 @@ class SavedState:
         if text == self._text:
             return
         try:
-            with open(self.tmp, "w") as f:
-                f.write(text)
-            try:
-                os.rename(self.tmp, self.path)
-            except OSError:
-                # Some filesystems (FAT) will not rename over a file.
-                try:
-                    os.remove(self.path)
-                except OSError:
-                    pass
-                os.rename(self.tmp, self.path)
+            write_whole(self.path, self.tmp, (text,), "w")
         except OSError as exc:
             # A full or read-only flash must not stop the dashboard.
             print("splitdash: could not save state to %s (%s)" % (self.path, exc))

@@ -8,6 +8,7 @@ import random
 import time
 
 _temperature = 21.0
+_outside = 9.0
 _tank = 62.0
 _wind = 180.0
 fan_on = False
@@ -25,6 +26,17 @@ def temperature():
 
 def humidity():
     return 45 + random.uniform(-5, 5)
+
+
+def outside_temperature():
+    """Colder than inside, and slower to change."""
+    global _outside
+    _outside = min(30.0, max(-10.0, _outside + random.uniform(-0.1, 0.1)))
+    return _outside
+
+
+def outside_humidity():
+    return 70 + random.uniform(-8, 8)
 
 
 def tank_level():

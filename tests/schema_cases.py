@@ -395,10 +395,13 @@ def cases():
     return sorted(name for name in globals() if name.startswith("case_"))
 
 
-def run():
-    for name in cases():
+def run(namespace=None):
+    """Print each case's outcome; ``namespace``: another module's globals,
+    to run its cases."""
+    namespace = namespace or globals()
+    for name in namespace["cases"]():
         try:
-            globals()[name]()
+            namespace[name]()
             result = "ok"
         except Exception as exc:
             result = "%s: %s" % (type(exc).__name__, exc)

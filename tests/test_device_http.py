@@ -142,9 +142,11 @@ def test_schema_lists_widgets_in_declaration_order_with_params(demo):
     assert status == 200
     assert schema["title"] == "Greenhouse"
     assert [w["id"] for w in schema["widgets"]] == [
-        "temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset"]
+        "temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset",
+        "temperature_history", "humidity_history"]
     assert [w["kind"] for w in schema["widgets"]] == [
-        "number", "number", "toggle", "slider", "level", "compass", "label", "button"]
+        "number", "number", "toggle", "slider", "level", "compass", "label", "button",
+        "chart", "chart"]
     widgets = {w["id"]: w for w in schema["widgets"]}
     assert widgets["led"] == {"id": "led", "kind": "slider", "label": "LED brightness",
                               "min": 0, "max": 100, "step": 5, "unit": "%"}
@@ -161,7 +163,8 @@ def test_data_has_every_stored_value(demo):
     assert headers["Cache-Control"] == "no-store"
     # Every widget but the momentary button; the sensor task filled the readings.
     assert set(state["values"]) == {"temperature", "humidity", "fan", "led", "tank",
-                                    "wind", "uptime"}
+                                    "wind", "uptime", "temperature_history",
+                                    "humidity_history"}
     assert state["values"]["fan"] is False
     assert state["values"]["led"] == 0
     assert isinstance(state["values"]["temperature"], float)

@@ -17,10 +17,11 @@ from conftest import BOARD, BOARD_HOST, parse_answer, raw_exchange
 from test_device_http import EventStream, wait_for
 
 # A heap at which the built demo (bundle included) passes the two
-# load tests below on the 64-bit unix port (`make bench` finds 136K), kept
-# from regressing. The target is 96K; the modules' code alone, loaded as .mpy,
+# load tests below on the 64-bit unix port (`make bench` found 136K before
+# the demo's two 240-point charts; with them 144K fails), kept from
+# regressing. The target is 96K; the modules' code alone, loaded as .mpy,
 # takes some 75 KB of it (frozen into a board's firmware it takes none).
-DEMO_HEAP = "144K"
+DEMO_HEAP = "160K"
 
 # Nothing changes unless a test writes (or asks for the ticker), so /data
 # before and after a refused request must be equal.
@@ -68,7 +69,8 @@ asyncio.run(main())
 """
 INITIAL = {"pump": False, "status": "", "speed": 0, "tick": ""}
 JSON_TYPE = {"Content-Type": "application/json"}
-DEMO_ORDER = ["temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset"]
+DEMO_ORDER = ["temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset",
+              "temperature_history", "humidity_history"]
 # What a browser sends besides the request's own headers.
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0",
            "Accept": "*/*", "Accept-Encoding": "gzip, deflate",

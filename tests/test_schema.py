@@ -22,19 +22,20 @@ import schema_cases  # noqa: E402  (needs shared/ on sys.path)
 CASES = schema_cases.cases()
 
 
-def run_cases(lib):
-    """{case name: "ok" or the failure} from one MicroPython run."""
+def run_cases(lib, script=CASES_SCRIPT, names=CASES):
+    """{case name: "ok" or the failure} from one MicroPython run of a
+    cases script."""
     # ".frozen" holds the unix port's built-in modules; lib is where
     # dashschema and compass come from.
     env = dict(os.environ, MICROPYPATH=".frozen:" + lib)
-    proc = subprocess.run([MICROPYTHON, CASES_SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=60, cwd=os.path.dirname(CASES_SCRIPT))
+    proc = subprocess.run([MICROPYTHON, script], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=os.path.dirname(script))
     results = {}
     for line in proc.stdout.splitlines():
         results.update(json.loads(line))
-    if proc.returncode or set(results) != set(CASES):
+    if proc.returncode or set(results) != set(names):
         pytest.fail("micropython %s with %s:\n%s%s" % (
-            os.path.basename(CASES_SCRIPT), lib, proc.stdout, proc.stderr))
+            os.path.basename(script), lib, proc.stdout, proc.stderr))
     return results
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import BOARD, BOARD_HOST
 
-DEMO_ORDER = ["temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset"]
+DEMO_ORDER = ["temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset",
+              "temperature_history", "humidity_history"]
 
 
 def device_values(device):

@@ -23,6 +23,9 @@ class Widget:
     writable = False
     #: Writes trigger the device callback but leave no state (a button press).
     momentary = False
+    #: Each value is a new point of a history (a chart), not a replacement:
+    #: the board keeps them in a ring and sends a page only those it lacks.
+    history = False
     #: Parameter names and defaults, in schema order.
     params = ()
     #: The value a widget holds before the device sets one.

@@ -14,6 +14,24 @@
 
 Widgets keep their declaration order in the schema's list: MicroPython dicts
 do not keep insertion order, so nothing relies on the order of ``values``.
+
+A chart's value (``dashschema/chart.py``) is the points added after the
+version the request names, oldest first, never the whole history again:
+
+    {"t": [age, ...], "v": [[value, ...], ...]}          only the new points
+    {"t": [...], "v": [[...], ...], "all": true}         the ring from its start
+                                                         (since=0, another boot),
+                                                         replacing what a page holds
+
+At most ``Ring.max_send`` points of a chart go in one message, the oldest
+first; when more are left, the message's version is that of its last point,
+so the next message from it (the stream's next, a poll's next) goes on.
+
+``t``: each point's age in ms when the message was made (the board's
+``ticks_ms``, no wall clock). ``v``: a list per series, in the schema's
+``series`` order, each value a whole number of the chart's last shown digit
+(21.5 °C at precision 1 is 215: no single-precision float is printed), or
+null for a gap. One new point of two series: ``{"t":[12],"v":[[215],[90]]}``.
 """
 
 import json
