@@ -2,7 +2,8 @@
 subscribe, publish at QoS 0 and 1, and the retain flag of what arrives.
 
 Written for a board beside a web server: it never blocks the event loop
-(every wait is an asyncio wait with a timeout), holds no more than one
+(every wait is an asyncio wait, and a broker silent for 1.5 keepalives
+ends the connection and every wait on it), holds no more than one
 incoming packet of at most ``max_packet`` bytes, and ``run()`` reconnects
 with exponential backoff and jitter, so that a broker restart does not
 bring every board back in the same second. The same file runs on
