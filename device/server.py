@@ -1,9 +1,10 @@
 """The board's HTTP server: Microdot, with the connection handling a board
 needs to stay up on a network for months. Everything splitdash relies on
 in Microdot's request cycle lives here, reached through its public hooks
-only (a subclass, the reader and writer it is handed, ``request.sock``,
-``Response.already_handled``), so that a board given another Microdot
-through ``mip`` keeps working.
+only (a subclass whose ``start_server`` hands each connection to
+Microdot's ``handle_request``, the reader and writer it is handed,
+``request.sock``, ``Response.already_handled``), so that a board given
+another Microdot through ``mip`` keeps working.
 
 Microdot on its own starts a task per connection, with a request, its
 headers and buffers, however many arrive: a browser opening six
@@ -11,8 +12,9 @@ connections for a cold page load beside a few polling pages exhausts a
 board's heap. ``Server`` handles ``max_active`` requests at once, each
 read through one buffer held for good (the same buffer then carries the
 static files it answers with); later connections wait their turn unread,
-costing little more than their socket, and past ``max_waiting`` of them a
-new one gets a short 503. A request also waits while the heap is short
+as a socket and nothing else (no task, no stream), and past
+``max_waiting`` of them a new one gets a short 503; while the heap is
+too short to take a connection at all, it waits in the TCP backlog. A request also waits while the heap is short
 and others are under way: what they free lets it through, where starting
 at once would fail both. A client that sends its request too slowly, or
 stops taking its answer, is dropped.
@@ -26,6 +28,7 @@ answer's head goes out in one write instead of one per line.
 
 import asyncio
 import gc
+import socket
 from time import ticks_add, ticks_diff, ticks_ms
 
 from microdot import Microdot, Response
@@ -34,6 +37,14 @@ from dashschema import wire
 _BUSY_BODY = b'{"error":"busy, try again","widget":null}'
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
          b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n" % len(_BUSY_BODY)) + _BUSY_BODY
+
+
+def _refuse(sock):
+    try:
+        sock.send(_BUSY)  # small enough for any socket's send buffer
+    except OSError:
+        pass
+    sock.close()
 
 
 def json_response(message, status=200, headers=None):
@@ -176,6 +187,10 @@ class Server(Microdot):
     #: way (a Microdot request and its answer: about 2 KB on a 32-bit board,
     #: twice that on a 64-bit computer, with room to spare).
     min_free = 6 * 1024
+    #: Bytes of heap that must be free to take a new connection at all:
+    #: below it connections wait in the TCP backlog. A socket that cannot be
+    #: made once the connection is taken could never be closed again.
+    accept_free = 1024
 
     def __init__(self, allowed_origins=()):
         super().__init__()
@@ -184,44 +199,108 @@ class Server(Microdot):
         self.allowed_origins = allowed_origins
         self._buffers = None  # the free ones
         self._active = []
-        self._waiting = 0
-        self._turn = asyncio.Event()  # set whenever a buffer comes free
+        self._waiting = []  # (socket, address) of the connections not yet served
+        self._accepting = None  # the accept loop's task
         self._watching = False
 
-    async def start_server(self, *args, **kwargs):
+    async def start_server(self, host="0.0.0.0", port=5000, debug=False, ssl=None):
+        """Serve until ``shutdown()``. The accept loop is the server's own:
+        asyncio's ends for good at the first allocation that fails while
+        it takes a connection, leaving its socket listening with nobody
+        accepting, where this one drops that connection and goes on."""
+        if ssl:
+            raise ValueError("splitdash serves plain HTTP")
+        self.debug = debug
         # Made before the first connection: at the heap's end they might
         # not be made at all.
         self._buffers = [bytearray(self.buffer_size) for _ in range(self.max_active)]
-        await super().start_server(*args, **kwargs)
-
-    async def handle_request(self, reader, writer):
-        if not self._may_start():
-            if self._waiting >= self.max_waiting:
-                await self._refuse(writer)
-                return
-            self._waiting += 1
-            try:
-                while not self._may_start():
-                    await self._turn.wait()
-            finally:
-                self._waiting -= 1
-        connection = Connection(self, reader, self._buffers.pop())
-        self._active.append(connection)
-        if not self._watching:
-            self._watching = True
-            asyncio.create_task(self._watch())
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(socket.getaddrinfo(host, port)[0][-1])
+        listener.listen(self.max_waiting)
+        listener.setblocking(False)
+        # A listening socket turns readable when a connection is pending;
+        # reading it then fails at once (ENOTCONN), which is the signal.
+        pending = asyncio.StreamReader(listener)
+        signal = bytearray(1)
+        self._accepting = asyncio.current_task()
         try:
-            await super().handle_request(connection, connection)
+            while True:
+                try:
+                    await pending.readinto(signal)
+                except OSError:
+                    pass
+                if not self._accept(listener):
+                    await asyncio.sleep_ms(50)  # no heap for it now; or nothing there
+        except asyncio.CancelledError:
+            if self._accepting is not None:
+                raise  # our caller was cancelled, not shut down
+        finally:
+            self._accepting = None
+            listener.close()
+
+    def shutdown(self):
+        task, self._accepting = self._accepting, None
+        if task is not None:
+            task.cancel()
+
+    def _accept(self, listener):
+        """Take every pending connection: queued to be served, or refused.
+        False when there was none to take, or no heap to take one."""
+        taken = False
+        while True:
+            if gc.mem_free() < self.accept_free:
+                gc.collect()
+                if gc.mem_free() < self.accept_free:
+                    return taken
+            try:
+                sock, addr = listener.accept()
+            except (OSError, MemoryError):  # none left (EAGAIN), or no heap
+                return taken
+            taken = True
+            try:
+                sock.setblocking(False)
+                if len(self._waiting) >= self.max_waiting:
+                    _refuse(sock)
+                else:
+                    self._waiting.append((sock, addr))
+            except MemoryError:
+                sock.close()
+            self._next()
+
+    def _next(self):
+        """Start the connections waiting, as far as buffers and heap allow."""
+        while self._waiting and self._may_start():
+            sock, addr = self._waiting.pop(0)
+            buffer = self._buffers.pop()
+            try:
+                asyncio.create_task(self._serve(sock, addr, buffer))
+            except MemoryError:
+                self._buffers.append(buffer)
+                sock.close()
+
+    async def _serve(self, sock, addr, buffer):
+        connection = None
+        try:
+            connection = Connection(self, asyncio.StreamReader(sock, {"peername": addr}), buffer)
+            self._active.append(connection)
+            if not self._watching:
+                self._watching = True
+                asyncio.create_task(self._watch())
+            await self.handle_request(connection, connection)
         except asyncio.CancelledError:
             pass  # dropped by _watch: too slow
         except Exception as exc:  # no heap left for it, most likely
             print("splitdash: request dropped:", repr(exc))
         finally:
-            self._active.remove(connection)
-            self._buffers.append(connection.buffer)
-            self._turn.set()
-            self._turn.clear()
-            await connection.aclose()
+            if connection in self._active:
+                self._active.remove(connection)
+            self._buffers.append(buffer)
+            if connection is None:
+                sock.close()
+            else:
+                await connection.aclose()
+            self._next()
 
     def allowed_origin(self, request):
         """The request's Origin when it is one of ``allowed_origins``, else None."""
@@ -251,13 +330,6 @@ class Server(Microdot):
             return True
         gc.collect()
         return gc.mem_free() >= self.min_free
-
-    async def _refuse(self, stream):
-        try:
-            await stream.awrite(_BUSY)
-        except OSError:
-            pass
-        await stream.aclose()
 
     async def _watch(self):
         """Drop the connections whose read or write has run out of time,

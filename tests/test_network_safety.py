@@ -502,6 +502,79 @@ def test_a_client_behind_idle_ones_waits_its_turn(start_app):
             sock.close()
 
 
+# The heap runs out while connections arrive: the device takes none it
+# cannot serve, and serves them all once the heap is back.
+HOG_APP = """
+import asyncio
+import gc
+import os
+import sys
+
+from dashboard import Dashboard
+from dashschema.kinds import Label
+
+dash = Dashboard("Hog", state_file=None)
+dash.add(Label("status", "Status"))
+
+
+def hog():
+    held = None
+    for size in (1024, 64, 16):
+        try:
+            while True:
+                held = (held, bytearray(size))
+        except MemoryError:
+            pass
+    return held
+
+
+async def hogger():
+    while True:
+        await asyncio.sleep_ms(100)
+        try:
+            os.stat("hog")
+        except OSError:
+            continue
+        held = hog()
+        os.remove("hog")  # the sign that the heap is held
+        await asyncio.sleep(%(hold_s)r)
+        held = None
+        gc.collect()
+        print("heap released")
+
+
+async def main():
+    asyncio.create_task(hogger())
+    await dash.serve("127.0.0.1", int(sys.argv[1]))
+
+
+asyncio.run(main())
+"""
+
+
+def test_connections_arriving_while_the_heap_is_exhausted_are_served_once_it_is_back(
+        start_device, tmp_path):
+    (tmp_path / "app.py").write_text(HOG_APP % {"hold_s": 2})
+    dev = start_device(script="app.py", cwd=str(tmp_path))
+    assert data(dev)["values"] == {"status": ""}
+    (tmp_path / "hog").write_text("")
+    wait_for(lambda: not (tmp_path / "hog").exists(), "the heap held")  # for 2 s from here
+    answers = []
+    request = b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    threads = [threading.Thread(target=lambda: answers.append(
+        raw_exchange(dev.port, request, timeout=20))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    assert "heap released" not in dev.output()
+    for t in threads:
+        t.join()
+    assert "heap released" in dev.output(), dev.output()[-2000:]
+    assert [parse_answer(a)[0] for a in answers] == [200] * 6, answers
+    assert data(dev)["values"] == {"status": ""}
+    assert dev.proc.poll() is None
+
+
 # ---- a small board's heap -----------------------------------------------------------------
 
 def answers_at_all(dev):
