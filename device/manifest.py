@@ -22,7 +22,7 @@ import os
 
 MICRODOT_FILES = ["__init__.py", "microdot.py", "cors.py"]
 # The demo's, not the library's; manifest.py is this file.
-NOT_FROZEN = ("main.py", "sensors_sim.py", "manifest.py")
+NOT_FROZEN = ("main.py", "demo.py", "sensors_sim.py", "manifest.py")
 
 
 def include_first(*manifests):

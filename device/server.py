@@ -319,17 +319,25 @@ class Server(Microdot):
             and not self.allowed_origin(request)
 
     async def dispatch_request(self, req):
-        if req is not None and self.foreign(req):
+        if req is None:
+            # Microdot could not make the request: a malformed one (400), or
+            # one it had no heap for, as the heap shows now. That is dropped
+            # unanswered, as one that could not start: a page retries it,
+            # where a 400 would leave it without the file.
+            if self._short_of_heap():
+                return Response.already_handled
+        elif self.foreign(req):
             return json_error("requests from %s are not allowed" % req.headers["Origin"], 403)
         return await super().dispatch_request(req)
 
     def _may_start(self):
-        if not self._buffers:
+        return bool(self._buffers) and (not self._active or not self._short_of_heap())
+
+    def _short_of_heap(self):
+        if gc.mem_free() >= self.min_free:
             return False
-        if not self._active or gc.mem_free() >= self.min_free:
-            return True
         gc.collect()
-        return gc.mem_free() >= self.min_free
+        return gc.mem_free() < self.min_free
 
     async def _watch(self):
         """Drop the connections whose read or write has run out of time,

@@ -1,7 +1,8 @@
 """Builds what a board holds, in build/board/:
 
-    main.py          the device app (device/main.py)
-    lib/*.mpy        device/, shared/ and Microdot, precompiled with mpy-cross
+    main.py          what the board runs at boot (device/main.py: the demo)
+    lib/*.mpy        device/ (the demo too), shared/ and Microdot, precompiled
+                     with mpy-cross
     www/             the webapp bundle: every file gzipped (<name>.gz), the
                      PyScript runtime under a versioned rt-<hash>/ folder, and
                      manifest.json mapping each URL path to
@@ -152,7 +153,10 @@ def compile_lib(lib):
     for rel, path in sources:
         out = os.path.join(lib, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", out, path], check=True)
+        # -O3 leaves out the line-number tables, which a board would hold in
+        # its heap for every function: some 2 KB in all. Tracebacks then
+        # name the file and function only; `make dev` runs the sources.
+        subprocess.run([os.path.join(BIN, "mpy-cross"), "-O3", "-o", out, path], check=True)
 
 
 def size_report(bundle):

@@ -1,0 +1,107 @@
+"""The splitdash demo: a greenhouse with simulated sensors.
+
+Run on the unix port: ``micropython main.py [port [mqtt-host[:port]]]``; on a
+board ``main.py`` starts it at boot. Swap ``sensors_sim`` for real drivers
+and nothing else changes. Settings (title, port, tokens, WiFi, MQTT) come
+from ``config.json``, see ``board_config.py``; the command line wins.
+"""
+
+import asyncio
+import sys
+
+from dashboard import Dashboard
+from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+from dashschema.chart import Chart
+from compass import Compass
+import sensors_sim as sensors
+
+
+def settings():
+    """The board's config.json, once WiFi is up. Its module is needed only
+    at boot: dropped then, it leaves its heap to the pages."""
+    import board_config
+    config = board_config.load()
+    board_config.start_network(config)
+    del sys.modules["board_config"]
+    return config
+
+
+config = settings()
+dash = Dashboard(config["title"] or "Greenhouse", token=config["token"],
+                 read_token=config["read_token"], cors_origins=config["cors_origins"])
+dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
+dash.add(Number("humidity", "Humidity", unit="%", precision=0))
+dash.add(Toggle("fan", "Fan"))
+dash.add(Slider("led", "LED brightness", min=0, max=100, step=5, unit="%"))
+dash.add(Level("tank", "Water tank", min=0, max=100, unit="%"))
+dash.add(Compass("wind", "Wind direction"))
+dash.add(Label("uptime", "Uptime"))
+dash.add(Button("reset", "Reset uptime"))
+dash.add(Chart("temperature_history", "Temperature", series=("inside", "outside"), unit="°C",
+               points=240))
+dash.add(Chart("humidity_history", "Humidity", series=("inside", "outside"), unit="%",
+               precision=0, points=240))
+
+_uptime_offset = 0
+
+
+@dash.on_write("fan")
+def fan_changed(on):
+    sensors.set_fan(on)
+
+
+@dash.on_write("led")
+def led_changed(brightness):
+    sensors.set_led(brightness)
+
+
+@dash.on_write("reset")
+def reset_pressed(_):
+    global _uptime_offset
+    _uptime_offset = sensors.uptime_s()
+    dash.set("uptime", "0 s")
+
+
+def _format_uptime(s):
+    if s < 60:
+        return "%d s" % s
+    if s < 3600:
+        return "%d min %d s" % (s // 60, s % 60)
+    return "%d h %d min" % (s // 3600, s % 3600 // 60)
+
+
+async def read_sensors():
+    while True:
+        temperature, humidity = sensors.temperature(), sensors.humidity()
+        dash.set("temperature", temperature)
+        dash.set("humidity", humidity)
+        dash.set("temperature_history", {"inside": temperature,
+                                         "outside": sensors.outside_temperature()})
+        dash.set("humidity_history", {"inside": humidity, "outside": sensors.outside_humidity()})
+        dash.set("tank", sensors.tank_level())
+        dash.set("wind", sensors.wind_direction())
+        dash.set("uptime", _format_uptime(sensors.uptime_s() - _uptime_offset))
+        await asyncio.sleep(1)
+
+
+def start_mqtt(broker):
+    """Every widget on MQTT and in Home Assistant, beside the page."""
+    from mqtt_bridge import MqttBridge  # only then: it costs heap
+    host, _, port = broker.partition(":")
+    bridge = MqttBridge(dash, host, int(port) if port else config["mqtt_port"],
+                        config["mqtt_user"], config["mqtt_password"],
+                        config["mqtt_node"], config["mqtt_prefix"])
+    asyncio.create_task(bridge.run())
+
+
+async def main(port, broker=None):
+    asyncio.create_task(read_sensors())
+    if broker:
+        start_mqtt(broker)
+    await dash.serve(port=port)
+
+
+def run():
+    """Serve until stopped, on the command line's port and broker if given."""
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else config["port"],
+                     sys.argv[2] if len(sys.argv) > 2 else config["mqtt_broker"]))
