@@ -80,7 +80,7 @@ class Connection:
         self.buffer = buffer
         self._view = memoryview(buffer)
         self._start = self._end = 0  # unread bytes: buffer[_start:_end]
-        self._head = []  # the answer's head, until its blank line; then None
+        self._head = 0  # bytes of the answer's head held in the buffer; then None
         self._read_by = ticks_add(ticks_ms(), int(server.read_timeout_s * 1000))
         self._send_ms = int(server.send_timeout_s * 1000)
         #: ticks_ms by which the read or write under way must end, or None.
@@ -151,11 +151,23 @@ class Connection:
     # ---- what Microdot writes ---------------------------------------------
 
     async def awrite(self, data):
-        if self._head is not None:
-            self._head.append(data)
-            if data != b"\r\n" and not data.endswith(b"\r\n\r\n"):
-                return
-            data, self._head = b"".join(self._head), None
+        held = self._head
+        if held is not None:
+            # Microdot writes the head a line at a time; it is gathered in
+            # the buffer, whose request has been read, and goes in one write.
+            end = held + len(data)
+            if end <= len(self.buffer):
+                self.buffer[held:end] = data
+                if data != b"\r\n" and not data.endswith(b"\r\n\r\n"):
+                    self._head = end
+                    return
+                data = self._view[:end]
+            elif held:
+                await self._send(self._view[:held])
+            self._head = None
+        await self._send(data)
+
+    async def _send(self, data):
         self.deadline = ticks_add(ticks_ms(), self._send_ms)
         await self.stream.awrite(data)
         self.deadline = None
@@ -238,6 +250,13 @@ class Server(Microdot):
         finally:
             self._accepting = None
             listener.close()
+            for sock, _ in self._waiting:
+                sock.close()
+            self._waiting = []
+        # As with Microdot's own server, the requests under way finish (their
+        # time is bounded); a route may have called shutdown().
+        while self._active:
+            await asyncio.sleep_ms(10)
 
     def shutdown(self):
         task, self._accepting = self._accepting, None
@@ -291,15 +310,16 @@ class Server(Microdot):
         except asyncio.CancelledError:
             pass  # dropped by _watch: too slow
         except Exception as exc:  # no heap left for it, most likely
-            print("splitdash: request dropped:", repr(exc))
+            # Printed as it is: a repr() would need heap.
+            print("splitdash: request dropped:", type(exc).__name__, exc)
         finally:
             if connection in self._active:
                 self._active.remove(connection)
             self._buffers.append(buffer)
-            if connection is None:
+            # Closed here, whatever Microdot managed: closing the socket
+            # itself needs no heap, awaiting its stream's aclose() does.
+            if connection is None or not connection.taken:
                 sock.close()
-            else:
-                await connection.aclose()
             self._next()
 
     def allowed_origin(self, request):

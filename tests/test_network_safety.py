@@ -606,6 +606,7 @@ def test_a_request_the_heap_is_too_short_for_is_dropped_never_refused(hog):
     assert set(answers.values()) <= {200, "dropped"}, answers
     assert "dropped" in answers.values(), answers  # the heap was short for some
     assert data(dev)["values"] == {"status": ""}
+    assert "Task exception wasn't retrieved" not in dev.output(), dev.output()[-2000:]
 
 
 # ---- a small board's heap -----------------------------------------------------------------
