@@ -19,11 +19,12 @@ import pytest
 
 from conftest import BOARD, parse_answer, raw_exchange
 
-# The fuzzed app has no bundle. At 96K, about one run in eight a connection
-# arriving as the heap runs out is lost before the server can take it
-# (Microdot's per-connection task cannot be made): a known gap, so the test
-# holds the heap at which every run passes.
-FUZZ_HEAP = "112K"
+# The fuzzed app has no bundle. At 96K, about one run in two a request
+# that Microdot cannot make for want of a large enough free block (with
+# more than Server.min_free free in all, in smaller pieces) is answered 400
+# rather than dropped: a known gap, so the test holds the heap at which
+# every run passes.
+FUZZ_HEAP = "104K"
 
 READ_TIMEOUT_S = 1
 
