@@ -1,4 +1,4 @@
-"""The demo as built (build/board/main.py, imported unchanged) with its
+"""The demo as built (lib/demo.mpy, imported unchanged) with its
 charts' rings already full, as on a board that has run for longer than a
 ring holds: every page that opens gets whole rings. Run in the board's
 folder:
@@ -6,13 +6,13 @@ folder:
     micropython -m full_charts_app PORT
 """
 
-import main
+import demo
 
 for i in range(240):
-    main.dash.set("temperature_history", {"inside": 21 + i % 7 / 10, "outside": 9.0})
-    main.dash.set("humidity_history", {"inside": 45 + i % 5, "outside": 70})
+    demo.dash.set("temperature_history", {"inside": 21 + i % 7 / 10, "outside": 9.0})
+    demo.dash.set("humidity_history", {"inside": 45 + i % 5, "outside": 70})
 for chart in ("temperature_history", "humidity_history"):
-    ring = main.dash.get(chart)
+    ring = demo.dash.get(chart)
     for i in range(ring.size):
         ring.gaps[i] = 1000  # a point a second, as the demo's sensors give them
-main.asyncio.run(main.main(int(main.sys.argv[1])))
+demo.asyncio.run(demo.main(int(demo.sys.argv[1])))

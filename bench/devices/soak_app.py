@@ -1,4 +1,4 @@
-"""The demo as built (build/board/main.py, imported unchanged) with a
+"""The demo as built (lib/demo.mpy, imported unchanged) with a
 report of its heap (heap_report.py), for bench/soak.py. Run in the
 board's folder:
 
@@ -10,8 +10,8 @@ are enough to make a boot that only just fits fail); the report is loaded
 after it.
 """
 
-import main
+import demo
 
 import heap_report
 
-heap_report.serve(main)
+heap_report.serve(demo)
