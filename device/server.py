@@ -73,8 +73,9 @@ class Connection:
                     b"sec-fetch-site", b"sec-fetch-mode", b"sec-fetch-dest",
                     b"sec-fetch-user", b"sec-purpose")
 
-    def __init__(self, server, stream, buffer):
+    def __init__(self, server, stream, buffer, address):
         self.stream = stream
+        self.address = address
         #: The slot's buffer, a bytearray: requests are read into it, and
         #: answers may use it once the request is read (static files do).
         self.buffer = buffer
@@ -177,7 +178,9 @@ class Connection:
             await self.stream.aclose()
 
     def get_extra_info(self, name):
-        return self.stream.get_extra_info(name)
+        # Kept here, not in the stream's own dict: a live stream keeps its
+        # asyncio stream for as long as its page is open.
+        return self.address if name == "peername" else None
 
 
 class Server(Microdot):
@@ -301,7 +304,7 @@ class Server(Microdot):
     async def _serve(self, sock, addr, buffer):
         connection = None
         try:
-            connection = Connection(self, asyncio.StreamReader(sock, {"peername": addr}), buffer)
+            connection = Connection(self, asyncio.StreamReader(sock), buffer, addr)
             self._active.append(connection)
             if not self._watching:
                 self._watching = True
