@@ -58,6 +58,7 @@ bench-bundle:
 	@$(PY) tools/build.py --quiet
 	@$(PY) bench/bundle_budget.py
 	@$(PY) bench/bundle_budget.py --laptop
+	@$(PY) bench/chart_smoothness.py
 
 clean:
 	rm -rf build
