@@ -14,9 +14,9 @@ read through one buffer held for good (the same buffer then carries the
 static files it answers with); later connections wait their turn unread,
 as a socket and nothing else (no task, no stream), and past
 ``max_waiting`` of them a new one gets a short 503; while the heap is
-too short to take a connection at all, it waits in the TCP backlog. A request also waits while the heap is short
-and others are under way: what they free lets it through, where starting
-at once would fail both. A client that sends its request too slowly, or
+too short to take a connection at all, it waits in the TCP backlog. A
+request also waits while the heap is short and others are under way: what
+they free lets it through, where starting at once would fail both. A client that sends its request too slowly, or
 stops taking its answer, is dropped.
 
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
@@ -174,8 +174,7 @@ class Connection:
         self.deadline = None
 
     async def aclose(self):
-        if not self.taken:
-            await self.stream.aclose()
+        pass  # the server closes the socket once Microdot is done with it
 
     def get_extra_info(self, name):
         # Kept here, not in the stream's own dict: a live stream keeps its
@@ -271,10 +270,8 @@ class Server(Microdot):
         False when there was none to take, or no heap to take one."""
         taken = False
         while True:
-            if gc.mem_free() < self.accept_free:
-                gc.collect()
-                if gc.mem_free() < self.accept_free:
-                    return taken
+            if self._short_of_heap(self.accept_free):
+                return taken
             try:
                 sock, addr = listener.accept()
             except (OSError, MemoryError):  # none left (EAGAIN), or no heap
@@ -356,11 +353,12 @@ class Server(Microdot):
     def _may_start(self):
         return bool(self._buffers) and (not self._active or not self._short_of_heap())
 
-    def _short_of_heap(self):
-        if gc.mem_free() >= self.min_free:
+    def _short_of_heap(self, need=None):
+        need = need or self.min_free
+        if gc.mem_free() >= need:
             return False
         gc.collect()
-        return gc.mem_free() < self.min_free
+        return gc.mem_free() < need
 
     async def _watch(self):
         """Drop the connections whose read or write has run out of time,
