@@ -32,6 +32,7 @@ import socket
 from time import ticks_add, ticks_diff, ticks_ms
 
 from microdot import Microdot, Response
+from microdot.microdot import urldecode
 from dashschema import wire
 
 _BUSY_BODY = b'{"error":"busy, try again","widget":null}'
@@ -88,6 +89,11 @@ class Connection:
         self.deadline = None
         self.task = asyncio.current_task()
         self.taken = False
+        #: The request line as read, and whether the head was read to its
+        #: blank line: what tells a request Microdot had no heap for from a
+        #: malformed one (``Server.well_formed``).
+        self.request_line = None
+        self.head_read = False
 
     def take(self):
         """Hand the connection over for good (a live stream): Microdot and
@@ -103,7 +109,12 @@ class Connection:
             line = await self._line()
             colon = line.find(b":")
             if colon < 0 or line[:colon].lower() not in self.skip_headers:
-                return line
+                break
+        if self.request_line is None:
+            self.request_line = line
+        elif line in (b"\r\n", b"\n"):
+            self.head_read = True
+        return line
 
     async def _line(self):
         while True:
@@ -341,14 +352,41 @@ class Server(Microdot):
     async def dispatch_request(self, req):
         if req is None:
             # Microdot could not make the request: a malformed one (400), or
-            # one it had no heap for, as the heap shows now. That is dropped
-            # unanswered, as one that could not start: a page retries it,
-            # where a 400 would leave it without the file.
-            if self._short_of_heap():
+            # one it had no heap for, as the heap shows now or the request
+            # itself does. That is dropped unanswered, as one that could not
+            # start: a page retries it, where a 400 would leave it without
+            # the file, or refuse a write it should have taken.
+            if self._short_of_heap() or self.well_formed():
                 return Response.already_handled
         elif self.foreign(req):
             return json_error("requests from %s are not allowed" % req.headers["Origin"], 403)
         return await super().dispatch_request(req)
+
+    def well_formed(self):
+        """Whether the request the current task reads, which Microdot could
+        not make, was one it would have taken: its head read whole (Microdot
+        reads no further past a line it refuses), its query string one it
+        decodes. What failed then was the heap: a block as large as it
+        needed, with more than ``min_free`` free in smaller pieces."""
+        task = asyncio.current_task()
+        for connection in self._active:
+            if connection.task is task:
+                break
+        else:
+            return False
+        if not connection.head_read:
+            return False
+        try:
+            url = connection.request_line.split()[1]
+            if b"?" in url:
+                for pair in url.split(b"?", 1)[1].split(b"&"):
+                    for part in pair.split(b"=", 1):
+                        urldecode(part)
+        except MemoryError:
+            return True
+        except Exception:  # what Microdot refused too
+            return False
+        return True
 
     def _may_start(self):
         return bool(self._buffers) and (not self._active or not self._short_of_heap())

@@ -504,8 +504,9 @@ def test_a_client_behind_idle_ones_waits_its_turn(start_app):
 
 
 # The heap runs out while requests arrive. A test writes the file "hog"
-# with how many bytes to leave free; the app then takes all the rest of
-# the heap, removes the file and gives the heap back HOLD_S later.
+# with how many bytes to leave free (or "holes N": half the heap free, in
+# holes of N bytes); the app then takes the rest of the heap, removes the
+# file and gives the heap back HOLD_S later.
 HOG_APP = """
 import asyncio
 import gc
@@ -530,18 +531,37 @@ def hog():
     return held
 
 
+def holes(size):
+    held = None
+    for n in (size, 16):
+        try:
+            while True:
+                held = [held, bytearray(n), bytearray(n)]
+        except MemoryError:
+            pass
+    node = held
+    while node is not None:
+        node[2] = None
+        node = node[0]
+    gc.collect()
+    return held
+
+
 async def hogger():
     while True:
         await asyncio.sleep_ms(50)
         try:
             with open("hog") as f:
-                spare = int(f.read() or 0)
+                how = f.read()
         except OSError:
             continue
         gc.collect()
-        spare = bytearray(spare)
-        held = hog()
-        spare = None
+        if how.startswith("holes"):
+            held = holes(int(how.split()[1]))
+        else:
+            spare = bytearray(int(how or 0))
+            held = hog()
+            spare = None
         os.remove("hog")  # the sign that the heap is held
         await asyncio.sleep_ms(%(hold_ms)r)
         held = None
@@ -593,6 +613,15 @@ def test_connections_arriving_while_the_heap_is_exhausted_are_served_once_it_is_
     assert dev.proc.poll() is None
 
 
+def test_a_malformed_request_is_still_400_with_the_heap_to_spare(app):
+    # Dropping is only for what the heap refused; these Microdot refuses.
+    for path in ("/data?since=%zz", "/data?x=%ff%fe"):
+        assert_refused(http(app, "GET", path), 400, "bad request")
+    raw = raw_exchange(app.port, b"GET /data HTTP/1.1\r\nno colon here\r\n\r\n")
+    assert parse_answer(raw)[0] == 400, raw
+    assert data(app)["values"] == INITIAL
+
+
 def test_a_request_the_heap_is_too_short_for_is_dropped_never_refused(hog):
     # However little heap is left when it comes, a request is served or
     # dropped (a page retries it), never answered 400 or 500.
@@ -608,6 +637,22 @@ def test_a_request_the_heap_is_too_short_for_is_dropped_never_refused(hog):
     assert "dropped" in answers.values(), answers  # the heap was short for some
     assert data(dev)["values"] == {"status": ""}
     assert "Task exception wasn't retrieved" not in dev.output(), dev.output()[-2000:]
+
+
+def test_a_request_no_free_block_is_large_enough_for_is_dropped_never_refused(hog):
+    # Half the heap free, but in holes smaller than Microdot's request needs:
+    # the heap is not short in all, and the request was well formed.
+    dev, squeeze = hog
+    request = b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    answers = {}
+    for hole in (300, 400):
+        released = squeeze("holes %d" % hole)
+        answer = raw_exchange(dev.port, request, timeout=20)
+        answers[hole] = parse_answer(answer)[0] if answer else "dropped"
+        wait_for(released, "the heap given back")
+    assert set(answers.values()) <= {200, "dropped"}, answers
+    assert "dropped" in answers.values(), answers
+    assert data(dev)["values"] == {"status": ""}
 
 
 # ---- a small board's heap -----------------------------------------------------------------
