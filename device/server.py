@@ -366,8 +366,9 @@ class Server(Microdot):
         """Whether the request the current task reads, which Microdot could
         not make, was one it would have taken: its head read whole (Microdot
         reads no further past a line it refuses), its query string one it
-        decodes. What failed then was the heap: a block as large as it
-        needed, with more than ``min_free`` free in smaller pieces."""
+        decodes. What failed then was the heap (a block as large as it
+        needed, with more than ``min_free`` free in smaller pieces), or the
+        client, gone before its body was whole: neither is owed an answer."""
         task = asyncio.current_task()
         for connection in self._active:
             if connection.task is task:
