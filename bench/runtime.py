@@ -101,7 +101,11 @@ class Device:
     def __init__(self, contender, heap=HEAP, args=(), counted=False, micropython=None):
         self.port = free_port()
         env = dict(os.environ, MICROPYPATH=".frozen:%s:%s" % (BENCH_LIB, BOARD_LIB))
-        self.log = open(os.path.join(BENCH, contender + ".log"), "w+")
+        path = os.path.join(BENCH, contender + ".log")
+        open(path, "w").close()
+        # Appending: the device writes through the same open file, and our
+        # reads move its offset (a long log would be written over its start).
+        self.log = open(path, "a+")
         if contender in ("splitdash", "micropidash", "microdot"):
             cwd, module = BENCH_LIB, contender + "_app"
         else:

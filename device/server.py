@@ -74,20 +74,28 @@ class Connection:
                     b"sec-fetch-site", b"sec-fetch-mode", b"sec-fetch-dest",
                     b"sec-fetch-user", b"sec-purpose")
 
-    def __init__(self, server, stream, buffer, address):
-        self.stream = stream
-        self.address = address
+    # One per request slot, made when serving starts and used for one
+    # connection after another: made per request, its attributes would
+    # leave a trail of outgrown tables behind in the heap every time.
+    def __init__(self, server, buffer):
         #: The slot's buffer, a bytearray: requests are read into it, and
         #: answers may use it once the request is read (static files do).
         self.buffer = buffer
         self._view = memoryview(buffer)
+        self._read_ms = int(server.read_timeout_s * 1000)
+        self._send_ms = int(server.send_timeout_s * 1000)
+        self.open(None, None)
+
+    def open(self, stream, address):
+        """Start on a new connection (None: the slot is free)."""
+        self.stream = stream
+        self.address = address
         self._start = self._end = 0  # unread bytes: buffer[_start:_end]
         self._head = 0  # bytes of the answer's head held in the buffer; then None
-        self._read_by = ticks_add(ticks_ms(), int(server.read_timeout_s * 1000))
-        self._send_ms = int(server.send_timeout_s * 1000)
+        self._read_by = ticks_add(ticks_ms(), self._read_ms)
         #: ticks_ms by which the read or write under way must end, or None.
         self.deadline = None
-        self.task = asyncio.current_task()
+        self.task = asyncio.current_task() if stream else None
         self.taken = False
         #: The request line as read, and whether the head was read to its
         #: blank line: what tells a request Microdot had no heap for from a
@@ -222,7 +230,7 @@ class Server(Microdot):
         #: Origins (like "http://laptop.local:8000", or "*") whose pages may
         #: call the board besides its own; see ``foreign()``.
         self.allowed_origins = allowed_origins
-        self._buffers = None  # the free ones
+        self._free = None  # the request slots' Connections not in use
         self._active = []
         self._waiting = []  # (socket, address) of the connections not yet served
         self._accepting = None  # the accept loop's task
@@ -238,7 +246,8 @@ class Server(Microdot):
         self.debug = debug
         # Made before the first connection: at the heap's end they might
         # not be made at all.
-        self._buffers = [bytearray(self.buffer_size) for _ in range(self.max_active)]
+        self._free = [Connection(self, bytearray(self.buffer_size))
+                      for _ in range(self.max_active)]
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(socket.getaddrinfo(host, port)[0][-1])
@@ -299,20 +308,19 @@ class Server(Microdot):
             self._next()
 
     def _next(self):
-        """Start the connections waiting, as far as buffers and heap allow."""
+        """Start the connections waiting, as far as slots and heap allow."""
         while self._waiting and self._may_start():
             sock, addr = self._waiting.pop(0)
-            buffer = self._buffers.pop()
+            connection = self._free.pop()
             try:
-                asyncio.create_task(self._serve(sock, addr, buffer))
+                asyncio.create_task(self._serve(sock, addr, connection))
             except MemoryError:
-                self._buffers.append(buffer)
+                self._free.append(connection)
                 sock.close()
 
-    async def _serve(self, sock, addr, buffer):
-        connection = None
+    async def _serve(self, sock, addr, connection):
         try:
-            connection = Connection(self, asyncio.StreamReader(sock), buffer, addr)
+            connection.open(asyncio.StreamReader(sock), addr)
             self._active.append(connection)
             if not self._watching:
                 self._watching = True
@@ -326,11 +334,12 @@ class Server(Microdot):
         finally:
             if connection in self._active:
                 self._active.remove(connection)
-            self._buffers.append(buffer)
             # Closed here, whatever Microdot managed: closing the socket
             # itself needs no heap, awaiting its stream's aclose() does.
-            if connection is None or not connection.taken:
+            if not connection.taken:
                 sock.close()
+            connection.open(None, None)
+            self._free.append(connection)
             self._next()
 
     def allowed_origin(self, request):
@@ -390,7 +399,7 @@ class Server(Microdot):
         return True
 
     def _may_start(self):
-        return bool(self._buffers) and (not self._active or not self._short_of_heap())
+        return bool(self._free) and (not self._active or not self._short_of_heap())
 
     def _short_of_heap(self, need=None):
         need = need or self.min_free
