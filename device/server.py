@@ -16,8 +16,9 @@ as a socket and nothing else (no task, no stream), and past
 ``max_waiting`` of them a new one gets a short 503; while the heap is
 too short to take a connection at all, it waits in the TCP backlog. A
 request also waits while the heap is short and others are under way: what
-they free lets it through, where starting at once would fail both. A client that sends its request too slowly, or
-stops taking its answer, is dropped.
+they free lets it through, where starting at once would fail both. A
+client that sends its request too slowly, or stops taking its answer, is
+dropped.
 
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
 byte per call. Header lines nothing on the board reads (a browser's
