@@ -21,6 +21,18 @@ MAX_AGE_MS = (1 << 29) - 1
 GAP = -(1 << 31)
 
 
+def newer(ring, version):
+    """How many of the ring's newest entries a dashboard version after
+    ``version`` added (all of them for 0): ``ring`` has ``versions``, in
+    the order they were added up to ``head``, ``count`` and ``size``."""
+    if not version:
+        return ring.count
+    k, n = 0, ring.size
+    while k < ring.count and ring.versions[(ring.head - 1 - k) % n] > version:
+        k += 1
+    return k
+
+
 def age(ticks):
     return min(max(ticks_diff(ticks_ms(), ticks), 0), MAX_AGE_MS)
 
@@ -71,11 +83,7 @@ class Ring:
         of them; and the version of the last one sent when more are left,
         else 0."""
         n, width = self.size, self.width
-        k = self.count
-        if version:
-            k = 0
-            while k < self.count and self.versions[(self.head - 1 - k) % n] > version:
-                k += 1
+        k = newer(self, version)
         m = min(k, self.max_send)
         elapsed = age(self.last)
         i = self.head

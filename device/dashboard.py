@@ -32,6 +32,14 @@ def _compact():
     gc.collect()
 
 
+def _colour(text):
+    from dashschema.inputs import Color
+    try:
+        return Color("accent").validate(text)
+    except ValueError as exc:
+        raise ValueError("accent: %s" % exc)
+
+
 def _same(given, secret):
     """Whether ``given`` is ``secret``, in a time that does not tell how
     much of it was right."""
@@ -67,8 +75,15 @@ class Dashboard:
     poll_s = 2
 
     def __init__(self, title="splitdash", static_dir="www", token=None, live=True,
-                 read_token=None, cors_origins=(), state_file="state.json"):
+                 read_token=None, cors_origins=(), state_file="state.json", accent=None,
+                 tabs=None):
         self.title = title
+        #: The page's accent colour ("#rrggbb"), or None for its own.
+        self.accent = None if accent is None else _colour(accent)
+        #: Groups shown as tabs (True), one under another (False), or as
+        #: the page finds best for their number (None).
+        self.tabs = tabs
+        self._group = None  # the heading ``add`` puts widgets under
         #: Optional shared secret: writes must send ``Authorization: Bearer <token>``.
         self.token = token
         #: Optional secret for reading the schema, the values and the stream.
@@ -114,18 +129,21 @@ class Dashboard:
 
     # ---- the device-side API -------------------------------------------
 
-    def add(self, widget):
-        """Append a widget (any registered kind); returns it."""
+    def add(self, widget, value=None):
+        """Append a widget (any registered kind); returns it. ``value``: the
+        one it starts with, unless it has one kept from before a reboot."""
         if widget.id in self._index:
             raise ValueError("duplicate widget id %r" % widget.id)
+        value = widget.initial if value is None else widget.validate(value)
+        if widget.group is None and self._group is not None:
+            widget.group = self._group
         self._index[widget.id] = len(self.widgets)
         self.widgets.append(widget)
-        self._values.append(widget.initial)
+        self._values.append(value)
         self._changed_at.append(0)
         if widget.history:
             # Its points, in a ring allocated now: its heap cost is known at boot.
-            from chart_ring import Ring
-            ring = self._values[-1] = Ring(widget, self.state_file)
+            ring = self._values[-1] = __import__(widget.history).Ring(widget, self.state_file)
             # Points restored from flash are versions 1, 2, ...: sent in parts too.
             self.version = self._changed_at[-1] = max(self.version, ring.count)
         if self.saved:
@@ -133,6 +151,23 @@ class Dashboard:
             if value is not self.saved.MISSING:
                 self._values[-1] = value
         return widget
+
+    def group(self, heading):
+        """``with dash.group("Climate"):``: the widgets added in the block
+        are shown under that heading, as one card group."""
+        self._group = str(heading)
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._group = None
+
+    def log(self, wid, line):
+        """Add a line to a log widget; the oldest one beyond its ``lines``
+        is dropped. Raises ``ValueError`` for a line the log refuses."""
+        self.set(wid, line)
 
     def set(self, wid, value):
         """Set a widget's value (add a chart's point) from the device; raises
@@ -200,6 +235,9 @@ class Dashboard:
             for wid in self.saved.restored:
                 self._call_back(wid, self.get(wid))
             self.saved.restored = []
+        # Encoded now, while the heap is in one piece: later, among the
+        # pages' streams, a block as large as the schema may be hard to find.
+        self._schema()
         print("splitdash: %r on http://%s:%d/" % (self.title, host, port))
         _compact()
         await self.app.start_server(host=host, port=port)
@@ -217,8 +255,12 @@ class Dashboard:
         building it takes a dict per widget."""
         key = (len(self.widgets), self.title, self.poll_s)
         if self._schema_cache[0] != key:
-            self._schema_cache = (key, wire.encode(wire.schema_message(
-                self.title, self.boot, self.widgets, self.poll_s)))
+            message = wire.schema_message(self.title, self.boot, self.widgets, self.poll_s)
+            if self.accent:
+                message["accent"] = self.accent
+            if self.tabs is not None:
+                message["tabs"] = self.tabs
+            self._schema_cache = (key, wire.encode(message))
         return self._schema_cache[1]
 
     def _position(self, wid):

@@ -12,6 +12,9 @@ import sys
 from dashboard import Dashboard
 from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
 from dashschema.chart import Chart
+from dashschema.inputs import Color, NumberInput, Select, TextInput
+from dashschema.readouts import Gauge, Indicator
+from dashschema.log import Log
 from compass import Compass
 import sensors_sim as sensors
 
@@ -29,25 +32,52 @@ def settings():
 config = settings()
 dash = Dashboard(config["title"] or "Greenhouse", token=config["token"],
                  read_token=config["read_token"], cors_origins=config["cors_origins"])
-dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
-dash.add(Number("humidity", "Humidity", unit="%", precision=0))
-dash.add(Toggle("fan", "Fan"))
-dash.add(Slider("led", "LED brightness", min=0, max=100, step=5, unit="%"))
-dash.add(Level("tank", "Water tank", min=0, max=100, unit="%"))
-dash.add(Compass("wind", "Wind direction"))
-dash.add(Label("uptime", "Uptime"))
-dash.add(Button("reset", "Reset uptime"))
-dash.add(Chart("temperature_history", "Temperature", series=("inside", "outside"), unit="°C",
-               points=240))
-dash.add(Chart("humidity_history", "Humidity", series=("inside", "outside"), unit="%",
-               precision=0, points=240))
+with dash.group("Climate"):
+    dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
+    dash.add(Number("humidity", "Humidity", unit="%", precision=0))
+    dash.add(Select("mode", "Fan mode", options=("auto", "on", "off")))
+    dash.add(NumberInput("setpoint", "Fan above", min=10, max=35, step=0.5, unit="°C"), 25)
+    dash.add(Toggle("fan", "Fan"))
+    dash.add(Chart("temperature_history", "Temperature", series=("inside", "outside"),
+                   unit="°C", points=240))
+    dash.add(Chart("humidity_history", "Humidity", series=("inside", "outside"), unit="%",
+                   precision=0, points=240))
+with dash.group("Water"):
+    dash.add(Level("tank", "Water tank", min=0, max=100, unit="%"))
+    dash.add(Gauge("soil", "Soil moisture", unit="%", warning=35, critical=20))
+    dash.add(Indicator("pump", "Pump"))
+with dash.group("Lights"):
+    dash.add(Slider("led", "LED brightness", min=0, max=100, step=5, unit="%"))
+    dash.add(Color("led_colour", "LED colour"), "#ffb000")
+with dash.group("System"):
+    dash.add(Compass("wind", "Wind direction"))
+    dash.add(Label("uptime", "Uptime"))
+    dash.add(Button("reset", "Reset uptime"))
+    dash.add(TextInput("note", "Note", max_length=40))
+    dash.add(Log("events", "Events", lines=20))
 
 _uptime_offset = 0
 
 
+def _fan(on, why):
+    if on != sensors.fan_on:
+        dash.log("events", "fan %s (%s)" % ("on" if on else "off", why))
+    sensors.set_fan(on)
+    dash.set("fan", on)
+
+
 @dash.on_write("fan")
 def fan_changed(on):
-    sensors.set_fan(on)
+    # Switched by hand: the set point no longer drives it.
+    dash.set("mode", "on" if on else "off")
+    _fan(on, "switched")
+
+
+@dash.on_write("mode")
+def mode_changed(mode):
+    dash.log("events", "fan mode " + mode)
+    if mode != "auto":
+        _fan(mode == "on", "mode " + mode)
 
 
 @dash.on_write("led")
@@ -55,11 +85,22 @@ def led_changed(brightness):
     sensors.set_led(brightness)
 
 
+@dash.on_write("led_colour")
+def led_colour_changed(colour):
+    sensors.set_led_colour(colour)
+
+
+@dash.on_write("note")
+def note_changed(text):
+    dash.log("events", "note: " + text if text else "note cleared")
+
+
 @dash.on_write("reset")
 def reset_pressed(_):
     global _uptime_offset
     _uptime_offset = sensors.uptime_s()
     dash.set("uptime", "0 s")
+    dash.log("events", "uptime reset")
 
 
 def _format_uptime(s):
@@ -78,7 +119,15 @@ async def read_sensors():
         dash.set("temperature_history", {"inside": temperature,
                                          "outside": sensors.outside_temperature()})
         dash.set("humidity_history", {"inside": humidity, "outside": sensors.outside_humidity()})
-        dash.set("tank", sensors.tank_level())
+        tank = sensors.tank_level()
+        dash.set("tank", tank)
+        if tank > sensors.last_tank + 50:
+            dash.log("events", "tank refilled")
+        sensors.last_tank = tank
+        dash.set("pump", ("warn", "tank low") if tank < 15 else ("ok", "watering"))
+        dash.set("soil", sensors.soil_moisture())
+        if dash.get("mode") == "auto":
+            _fan(temperature > dash.get("setpoint"), "auto")
         dash.set("wind", sensors.wind_direction())
         dash.set("uptime", _format_uptime(sensors.uptime_s() - _uptime_offset))
         await asyncio.sleep(1)

@@ -11,8 +11,11 @@ _temperature = 21.0
 _outside = 9.0
 _tank = 62.0
 _wind = 180.0
+_soil = 50.0
 fan_on = False
 led_brightness = 0
+led_colour = "#000000"
+last_tank = _tank
 _started = time.ticks_ms() if hasattr(time, "ticks_ms") else 0
 
 
@@ -48,6 +51,14 @@ def tank_level():
     return _tank
 
 
+def soil_moisture():
+    """Dries out, and is watered back while the tank has water."""
+    global _soil
+    _soil += random.uniform(-1.2, 0.4) + (1.5 if _tank >= 15 and _soil < 30 else 0)
+    _soil = min(100.0, max(0.0, _soil))
+    return _soil
+
+
 def wind_direction():
     global _wind
     _wind = (_wind + random.uniform(-15, 15)) % 360
@@ -66,3 +77,8 @@ def set_fan(on):
 def set_led(brightness):
     global led_brightness
     led_brightness = brightness
+
+
+def set_led_colour(colour):
+    global led_colour
+    led_colour = colour

@@ -4,7 +4,7 @@ parameters, the schema round trip."""
 
 import json
 
-from dashschema import registry, wire
+from dashschema import loader, wire
 from dashschema.chart import Chart
 from schema_cases import INF, NAN, bad_params, eq, raises, rejects, run, same
 
@@ -12,7 +12,7 @@ from schema_cases import INF, NAN, bad_params, eq, raises, rejects, run, same
 def case_chart_defaults_and_params():
     c = Chart("c", "C")
     eq((c.series, c.unit, c.points, c.precision, c.min, c.max), (("value",), "", 120, 1, None, None))
-    eq((c.history, c.writable, c.persist), (True, False, False))
+    eq((c.history, c.writable, c.persist), ("chart_ring", False, False))
     eq(Chart("c", persist=True).persist, True)
     eq(Chart("c", series=["a", "b"]).series, ("a", "b"))  # a schema's list
     same(Chart("c", points=240.0).points, 240)
@@ -70,7 +70,7 @@ def case_chart_schema_round_trip():
     eq(spec, {"id": "climate", "kind": "chart", "label": "Climate",
               "series": ["inside", "outside"], "unit": "°C", "points": 240, "precision": 2,
               "min": -10, "max": None})
-    rebuilt = registry.from_dict(spec)
+    rebuilt = loader.from_dict(spec)
     eq((type(rebuilt), rebuilt.series, rebuilt.points, rebuilt.min, rebuilt.max),
        (Chart, ("inside", "outside"), 240, -10, None))
     # Where its points are kept is the board's business.

@@ -167,6 +167,8 @@ class Page:
         self.page = context.new_page()
         self.requests = []
         self.errors = []
+        self.console = []  # every console message's text
+        self.page.on("console", lambda m: self.console.append(m.text))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))

@@ -141,18 +141,22 @@ def test_schema_lists_widgets_in_declaration_order_with_params(demo):
     status, headers, schema = demo.request("/schema")
     assert status == 200
     assert schema["title"] == "Greenhouse"
-    assert [w["id"] for w in schema["widgets"]] == [
-        "temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset",
-        "temperature_history", "humidity_history"]
-    assert [w["kind"] for w in schema["widgets"]] == [
-        "number", "number", "toggle", "slider", "level", "compass", "label", "button",
-        "chart", "chart"]
+    assert [(w["id"], w["kind"], w["group"]) for w in schema["widgets"]] == [
+        ("temperature", "number", "Climate"), ("humidity", "number", "Climate"),
+        ("mode", "select", "Climate"), ("setpoint", "number_input", "Climate"),
+        ("fan", "toggle", "Climate"), ("temperature_history", "chart", "Climate"),
+        ("humidity_history", "chart", "Climate"), ("tank", "level", "Water"),
+        ("soil", "gauge", "Water"), ("pump", "indicator", "Water"),
+        ("led", "slider", "Lights"), ("led_colour", "color", "Lights"),
+        ("wind", "compass", "System"), ("uptime", "label", "System"),
+        ("reset", "button", "System"), ("note", "text_input", "System"),
+        ("events", "log", "System")]
     widgets = {w["id"]: w for w in schema["widgets"]}
     assert widgets["led"] == {"id": "led", "kind": "slider", "label": "LED brightness",
-                              "min": 0, "max": 100, "step": 5, "unit": "%"}
+                              "group": "Lights", "min": 0, "max": 100, "step": 5, "unit": "%"}
     assert widgets["temperature"]["unit"] == "°C"
     assert widgets["temperature"]["precision"] == 1
-    assert widgets["fan"] == {"id": "fan", "kind": "toggle", "label": "Fan"}
+    assert widgets["fan"] == {"id": "fan", "kind": "toggle", "label": "Fan", "group": "Climate"}
     assert widgets["wind"]["unit"] == "°"
     assert schema["boot"] == demo.request("/data")[2]["boot"]
 
@@ -162,9 +166,10 @@ def test_data_has_every_stored_value(demo):
     assert status == 200
     assert headers["Cache-Control"] == "no-store"
     # Every widget but the momentary button; the sensor task filled the readings.
-    assert set(state["values"]) == {"temperature", "humidity", "fan", "led", "tank",
-                                    "wind", "uptime", "temperature_history",
-                                    "humidity_history"}
+    assert set(state["values"]) == {"temperature", "humidity", "mode", "setpoint", "fan",
+                                    "temperature_history", "humidity_history", "tank",
+                                    "soil", "pump", "led", "led_colour", "wind", "uptime",
+                                    "note", "events"}
     assert state["values"]["fan"] is False
     assert state["values"]["led"] == 0
     assert isinstance(state["values"]["temperature"], float)

@@ -39,6 +39,30 @@ def run_cases(lib, script=CASES_SCRIPT, names=CASES):
     return results
 
 
+def cases_tests(module):
+    """The tests of another cases module (``<name>_cases.py``), as
+    (fixture, test_cpython, test_micropython) for its test file to take:
+    each case on CPython, and on MicroPython from source and from .mpy."""
+    script = os.path.join(ROOT, "tests", module.__name__ + ".py")
+    names = module.cases()
+
+    @pytest.fixture(scope="module")
+    def micropython_results():
+        return {"source": run_cases(SHARED, script, names),
+                "mpy": run_cases(os.path.join(BOARD, "lib"), script, names)}
+
+    @pytest.mark.parametrize("name", names)
+    def test_cpython(name):
+        getattr(module, name)()
+
+    @pytest.mark.parametrize("lib", ["source", "mpy"])
+    @pytest.mark.parametrize("name", names)
+    def test_micropython(name, lib, micropython_results):
+        assert micropython_results[lib][name] == "ok"
+
+    return micropython_results, test_cpython, test_micropython
+
+
 @pytest.fixture(scope="session")
 def micropython_source_results():
     return run_cases(SHARED)

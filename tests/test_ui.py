@@ -11,8 +11,9 @@ import pytest
 
 from conftest import BOARD, BOARD_HOST
 
-DEMO_ORDER = ["temperature", "humidity", "fan", "led", "tank", "wind", "uptime", "reset",
-              "temperature_history", "humidity_history"]
+DEMO_ORDER = ["temperature", "humidity", "mode", "setpoint", "fan", "temperature_history",
+              "humidity_history", "tank", "soil", "pump", "led", "led_colour", "wind", "uptime",
+              "reset", "note", "events"]
 
 
 def device_values(device):
@@ -30,15 +31,17 @@ def wait_device_value(device, page, wid, expected):
     assert device_values(device)[wid] == expected
 
 
-def custom_device(start_device, tmp_path, body, **kwargs):
-    """Run a device script written for one test, with the built bundle."""
+def custom_device(start_device, tmp_path, body, www=os.path.join(BOARD, "www"), options="",
+                  **kwargs):
+    """Run a device script written for one test, with the built bundle (or
+    the one in ``www``); ``options``: more arguments of its Dashboard."""
     script = tmp_path / "app.py"
     script.write_text(textwrap.dedent("""
         import asyncio, sys
         from dashboard import Dashboard
         from dashschema.kinds import Label, Number, Toggle, Slider
-        dash = Dashboard("Test", static_dir=%r)
-    """ % os.path.join(BOARD, "www")) + textwrap.dedent(body) + textwrap.dedent("""
+        dash = Dashboard("Test", static_dir=%r%s)
+    """ % (www, options)) + textwrap.dedent(body) + textwrap.dedent("""
         asyncio.run(dash.serve(port=int(sys.argv[1])))
     """))
     return start_device(str(script), cwd=str(tmp_path), **kwargs)
@@ -114,18 +117,18 @@ def test_unknown_kind_shows_a_placeholder_and_the_rest_works(start_device, tmp_p
         from dashschema.widget import Widget
 
         @register
-        class Gauge(Widget):
-            kind = "gauge"
+        class Mystery(Widget):
+            kind = "mystery_kind"
 
         dash.add(Label("before", "Before"))
-        dash.add(Gauge("mystery", "Mystery"))
+        dash.add(Mystery("mystery", "Mystery"))
         dash.add(Toggle("after", "After"))
         dash.set("before", "hello")
         dash.set("mystery", 5)
     """)
     page = open_page(device).wait_ready()
     assert "cannot show" in page.widget("mystery").inner_text()
-    assert "gauge" in page.widget("mystery").inner_text()
+    assert "mystery_kind" in page.widget("mystery").inner_text()
     assert page.widget("before").inner_text().endswith("hello")
     page.widget("after").locator("input").click()
     wait_device_value(device, page, "after", True)

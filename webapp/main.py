@@ -1,25 +1,36 @@
 """The dashboard page: fetch the schema, draw every widget, keep them live.
 
-Widgets are drawn in the schema's order (the device's declaration order).
+Widgets are drawn in the schema's order (the device's declaration order),
+under their group's heading; groups are in the order of their first widget,
+as tabs when the board asks for them or has many. A widget whose renderer
+fails costs its own card: the rest of the page stays live.
 """
 
 import asyncio
+import sys
 
-from pyscript import web, window
+from pyscript import web, when, window
 
-from dashschema import registry, wire
-import dashschema.kinds  # noqa: F401  registers the built-in kinds
-import renderers.builtin  # noqa: F401  registers their renderers
-from renderers.card import UnknownKind
+from dashschema import loader, wire
+from renderers.card import Placeholder, broken
 from renderers.registry import renderer_for
 from board_token import BoardToken
 from device_link import DeviceLink, LIVE, LOCKED, OFFLINE, POLLING
+from theme import ThemeSwitch, set_accent
 
 STATUS_TEXT = {LIVE: "live", POLLING: "live (polling)", OFFLINE: "device unreachable, retrying…",
                LOCKED: "token needed"}
 STATE = {OFFLINE: "offline", LOCKED: "locked"}
 #: Seconds between attempts to reach a device that has not answered yet.
 RETRY_S = 2
+#: From this many groups up, a board that does not say shows them as tabs.
+TABS_FROM = 5
+
+
+def report(what, exc):
+    """Print what failed, with its traceback, to the browser's console."""
+    print("splitdash: %s" % what)
+    sys.print_exception(exc)
 
 
 class Page:
@@ -27,6 +38,7 @@ class Page:
         self.link = link
         self.cards = {}
         self.boot = None
+        self.styled = set()  # kinds whose css is on the page
 
     async def load(self):
         while True:
@@ -42,24 +54,57 @@ class Page:
         self.boot = schema["boot"]
         web.page.title = schema["title"]
         web.page["title"].textContent = schema["title"]
+        set_accent(schema.get("accent"))
         grid = web.page["grid"]
         grid.innerHTML = ""
         self.cards = {}
+        sections, order = {}, []
         for spec in schema["widgets"]:
+            group = spec.get("group")
+            if group not in sections:
+                sections[group] = web.div(classes=["grid"])
+                order.append(group)
             card = self.card_for(spec)
             self.cards[spec["id"]] = card
-            grid.append(card.root)
+            sections[group].append(card.root)
+        named = [g for g in order if g is not None]
+        tabs = schema.get("tabs")
+        if tabs is None:
+            tabs = len(named) >= TABS_FROM
+        if None in sections:
+            grid.append(web.section(sections[None], classes=["group"]))
+        if tabs and named:
+            grid.append(Tabs(named, sections).root)
+            return
+        for n, group in enumerate(named):
+            heading = web.h2(textContent=group, id="group-%d" % n)
+            section = web.section(heading, sections[group], classes=["group"])
+            section.setAttribute("aria-labelledby", "group-%d" % n)
+            grid.append(section)
 
     def card_for(self, spec):
-        cls = renderer_for(spec.get("kind"))
-        if cls is None:
-            return UnknownKind(spec)
+        wid, kind = spec.get("id"), spec.get("kind")
         try:
-            widget = registry.from_dict(spec)
-        except (KeyError, ValueError) as exc:
-            print("cannot draw widget %r: %r" % (spec.get("id"), exc))
-            return UnknownKind(spec)
-        return cls(widget, self.sender(widget))
+            widget = loader.from_dict(spec)
+        except KeyError as exc:
+            print("splitdash: cannot draw %r: %s" % (wid, exc.args[0]))
+            return Placeholder(spec, exc.args[0])
+        except Exception as exc:
+            report("cannot draw %r: its kind %r failed" % (wid, kind), exc)
+            return Placeholder(spec, "%s: %s" % (type(exc).__name__, exc))
+        cls, why = renderer_for(kind)
+        if cls is None:
+            print("splitdash: cannot draw %r: %s" % (wid, why))
+            return Placeholder(spec, why)
+        if kind not in self.styled:
+            self.styled.add(kind)
+            if cls.css:
+                window.document.head.append(web.style(textContent=cls.css)._dom_element)
+        try:
+            return cls(widget, self.sender(widget))
+        except Exception as exc:
+            report("renderer of %r failed to draw it" % wid, exc)
+            return Placeholder(spec, "its renderer failed: %s: %s" % (type(exc).__name__, exc))
 
     def sender(self, widget):
         async def send(value):
@@ -79,8 +124,15 @@ class Page:
         values = message["values"]
         for wid in values:
             card = self.cards.get(wid)
-            if card is not None:
+            if card is None:
+                continue
+            try:
                 card.show(values[wid])
+            except Exception as exc:
+                # Once: the card no longer gets values.
+                report("renderer of %r failed to show %r" % (wid, values[wid]), exc)
+                del self.cards[wid]
+                broken(card, "%s: %s" % (type(exc).__name__, exc))
 
     async def redraw(self, message):
         await self.load()
@@ -93,7 +145,47 @@ class Page:
         web.page["status"].textContent = STATUS_TEXT[status]
 
 
+class Tabs:
+    """Groups as tabs, one shown at a time: a tab list the arrow keys move
+    along (the ARIA tabs pattern)."""
+
+    def __init__(self, groups, sections):
+        self.tabs, self.panels = [], []
+        for n, group in enumerate(groups):
+            tab = web.button(textContent=group, type="button", role="tab", id="tab-%d" % n)
+            tab.setAttribute("aria-controls", "panel-%d" % n)
+            panel = web.section(sections[group], classes=["group"], role="tabpanel",
+                                id="panel-%d" % n)
+            panel.setAttribute("aria-labelledby", "tab-%d" % n)
+            self.bind(tab, n)
+            self.tabs.append(tab)
+            self.panels.append(panel)
+        tablist = web.div(*self.tabs, classes=["tabs"], role="tablist")
+        self.root = web.div(tablist, *self.panels)
+        self.select(0)
+
+    def bind(self, tab, n):
+        @when("click", tab)
+        def clicked(event):
+            self.select(n)
+
+        @when("keydown", tab)
+        def key(event):
+            step = {"ArrowRight": 1, "ArrowLeft": -1}.get(event.key)
+            if step:
+                event.preventDefault()
+                self.select((n + step) % len(self.tabs))
+                self.tabs[(n + step) % len(self.tabs)].focus()
+
+    def select(self, chosen):
+        for n, (tab, panel) in enumerate(zip(self.tabs, self.panels)):
+            tab.setAttribute("aria-selected", "true" if n == chosen else "false")
+            tab.tabIndex = 0 if n == chosen else -1
+            panel.hidden = n != chosen
+
+
 async def start():
+    ThemeSwitch()
     link = DeviceLink("", None, None)
     page = Page(link)
     link.on_state = page.show

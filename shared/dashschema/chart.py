@@ -4,7 +4,7 @@ ring (``chart_ring.py``); ``wire.py`` has their format."""
 
 from dashschema.kinds import _check_precision, _type_name
 from dashschema.registry import register
-from dashschema.widget import Widget, finite_or_none, is_number
+from dashschema.widget import Widget, distinct_names, finite_or_none, is_number
 
 
 @register
@@ -12,7 +12,7 @@ class Chart(Widget):
     """``points``: how many the board keeps; ``min``/``max``: a fixed y
     range (None: the data's own)."""
     kind = "chart"
-    history = True
+    history = "chart_ring"
     params = (("series", ("value",)), ("unit", ""), ("points", 120), ("precision", 1),
               ("min", None), ("max", None))
     #: Off unless asked for: the history is written to the board's flash.
@@ -29,12 +29,9 @@ class Chart(Widget):
             self.persist = True
 
     def check_params(self):
-        series = self.series
-        if isinstance(series, str) or not isinstance(series, (tuple, list)) or not series or \
-                not all(isinstance(s, str) and s for s in series) or \
-                len(set(series)) != len(series):
+        if not distinct_names(self.series):
             return "series must be a tuple of distinct names"
-        self.series = tuple(series)  # a schema's list, rebuilt on the page
+        self.series = tuple(self.series)  # a schema's list, rebuilt on the page
         p = self.points
         if not is_number(p) or p != int(p) or not 2 <= p <= self.max_points:
             return "points must be a whole number from 2 to %d" % self.max_points

@@ -3,7 +3,7 @@
 import math
 
 from dashschema.registry import register
-from dashschema.widget import Widget, finite_or_none, is_number
+from dashschema.widget import Widget, finite_or_none, is_number, is_whole
 
 
 def _number_or_none(value):
@@ -33,8 +33,7 @@ def _check_range(widget):
 
 
 def _check_precision(widget):
-    p = widget.precision
-    if not isinstance(p, int) or isinstance(p, bool) or not 0 <= p <= 6:
+    if not is_whole(widget.precision, 0, 6):
         return "precision must be a whole number from 0 to 6"
     return None
 

@@ -9,6 +9,18 @@ def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_whole(value, low, high):
+    """Whether ``value`` is a whole number from ``low`` to ``high``."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def distinct_names(names):
+    """Whether ``names`` is a non-empty tuple or list of distinct, non-empty
+    texts (a chart's series, a select's options)."""
+    return isinstance(names, (tuple, list)) and bool(names) and \
+        all(isinstance(n, str) and n for n in names) and len(set(names)) == len(names)
+
+
 def finite_or_none(value):
     """A failed sensor read (NaN, infinity) becomes None: "no reading"."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -23,9 +35,6 @@ class Widget:
     writable = False
     #: Writes trigger the device callback but leave no state (a button press).
     momentary = False
-    #: Each value is a new point of a history (a chart), not a replacement:
-    #: the board keeps them in a ring and sends a page only those it lacks.
-    history = False
     #: Parameter names and defaults, in schema order.
     params = ()
     #: The value a widget holds before the device sets one.
@@ -36,14 +45,24 @@ class Widget:
     #: The Home Assistant component the kind appears as over MQTT (the
     #: board's ``mqtt_bridge``), or None: not discovered.
     ha_component = None
+    #: Each value is a new point of a history (a chart's, a log's line), not
+    #: a replacement: the board keeps them in a ring and sends a page only
+    #: those it lacks. The name of the board's module with that ``Ring``, or
+    #: None: one value, sent whole.
+    history = None
+    #: The heading the widget's card is shown under (``Dashboard.group``).
+    group = None
 
-    def __init__(self, id, label=None, persist=True, **params):
+    def __init__(self, id, label=None, persist=True, group=None, **params):
         if not isinstance(id, str) or not id:
             raise ValueError("widget id must be a non-empty string")
         self.id = id
         self.label = id if label is None else str(label)
+        # Class defaults spare every other widget the slot.
         if not persist:
-            self.persist = False  # the class default spares every other widget the slot
+            self.persist = False
+        if group is not None:
+            self.group = str(group)
         for name, default in self.params:
             setattr(self, name, params.pop(name, default))
         for name in params:
@@ -81,6 +100,8 @@ class Widget:
 
     def to_dict(self):
         spec = {"id": self.id, "kind": self.kind, "label": self.label}
+        if self.group is not None:
+            spec["group"] = self.group
         for name, _ in self.params:
             spec[name] = getattr(self, name)
         return spec

@@ -1,6 +1,7 @@
 """The wire protocol between board and browser, in one place.
 
-    GET  /schema        {"title", "boot", "widgets": [{"id", "kind", "label", ...params}]}
+    GET  /schema        {"title", "boot", "poll_s", "widgets": [{"id", "kind", "label",
+                        "group"?, ...params}], "accent"?, "tabs"?}
     GET  /data          {"boot", "version", "values": {id: value}}  every value
     GET  /data?since=V&boot=B
                         only the values changed after version V; 204 when none

@@ -65,7 +65,7 @@ class ToggleCard(Card):
     kind = "toggle"
 
     def build(self):
-        self.box = web.input_(type="checkbox")
+        self.box = self.named(web.input_(type="checkbox", role="switch"))
         self.state = web.span(textContent="off")
         self.last = False
 
@@ -90,7 +90,8 @@ class SliderCard(Card):
 
     def build(self):
         w = self.widget
-        self.range = web.input_(type="range", min=w.min, max=w.max, step=w.step, value=w.min)
+        self.range = self.named(web.input_(type="range", min=w.min, max=w.max, step=w.step,
+                                           value=w.min))
         self.value = web.span()
         self.last = w.min
         self.dragging = False
@@ -116,6 +117,7 @@ class SliderCard(Card):
     def show(self, value):
         self.last = value
         self.value.textContent = str(value)
+        self.range.setAttribute("aria-valuetext", "%s %s" % (value, self.widget.unit))
         # Never move the thumb under the user's finger.
         if not self.dragging:
             self.range.value = value

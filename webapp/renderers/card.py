@@ -1,4 +1,5 @@
-"""The card every widget is drawn in, and the placeholder for unknown kinds."""
+"""The card every widget is drawn in, the placeholder for a kind this page
+cannot draw, and what a card becomes when its renderer fails."""
 
 from pyscript import web
 
@@ -8,17 +9,27 @@ class Card:
 
     ``send(value)`` is a coroutine function that writes the value to the
     device and returns None, or the reason it was refused.
+
+    ``css``: the kind's own style sheet, added to the page once, with the
+    first card of the kind. Its rules should start with ``.kind-<kind>``.
     """
 
     kind = None
+    css = ""
 
     def __init__(self, widget, send, spec=None):
         self.widget = widget
         self.send = send
         spec = spec or widget.to_dict()
+        #: The id of the card's title: controls are named by it
+        #: (``aria-labelledby``), so a screen reader says what each one sets.
+        self.label_id = "label-" + spec["id"]
         self.error = web.p(classes=["card-error"])
         self.root = web.div(
-            web.h2(textContent=spec.get("label", spec["id"]), classes=["card-title"]),
+            # Under a group's h2, or the page's h1.
+            (web.h3 if spec.get("group") else web.h2)(
+                textContent=spec.get("label", spec["id"]), classes=["card-title"],
+                id=self.label_id),
             self.build(),
             self.error,
             classes=["card", "kind-" + str(self.kind or spec["kind"])],
@@ -31,6 +42,11 @@ class Card:
     def show(self, value):
         pass
 
+    def named(self, control):
+        """``control``, named for screen readers by the card's title."""
+        control.setAttribute("aria-labelledby", self.label_id)
+        return control
+
     def show_error(self, reason):
         self.error.textContent = reason or ""
 
@@ -40,15 +56,24 @@ class Card:
         return reason
 
 
-class UnknownKind(Card):
-    """What the page shows for a kind it has no renderer or schema class for."""
+class Placeholder(Card):
+    """A card with a message in place of a widget: a kind this page cannot
+    draw, or one whose renderer failed."""
 
     kind = "unknown"
 
-    def __init__(self, spec):
+    def __init__(self, spec, reason):
         self.spec = spec
+        self.reason = reason
         Card.__init__(self, None, None, spec)
 
     def build(self):
-        return web.p(textContent="This page cannot show widgets of kind %r." % self.spec["kind"],
-                     classes=["text"])
+        return web.p(textContent="This page cannot show widgets of kind %r: %s." % (
+            self.spec.get("kind"), self.reason), classes=["text"])
+
+
+def broken(card, reason):
+    """Turn a drawn card into an error card: its renderer failed on a value."""
+    card.root.classes.add("kind-broken")
+    card.root.replaceChildren(card.root.firstChild)
+    card.root.append(web.p(textContent="This widget failed: %s" % reason, classes=["card-error"]))

@@ -4,7 +4,6 @@ whole ring) replaces them. A new point rewrites only lines and labels."""
 
 from pyscript import web, when, window
 
-from dashschema.chart import Chart  # noqa: F401  registers the "chart" kind
 from renderers.card import Card
 from renderers.registry import register
 

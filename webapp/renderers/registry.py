@@ -1,11 +1,23 @@
 """The renderer registry: a Card class per widget kind.
 
-A kind's renderer is found in ``RENDERERS``, or else imported from
+A kind's renderer is found in ``RENDERERS``, or else imported from its
+module: a built-in kind's from ``MODULES``, any other from
 ``renderers/<kind>.py``, which registers itself with ``@register``. So a new
 kind is one module here (plus its class in shared/) and nothing else to edit.
 """
 
 RENDERERS = {}
+
+#: Where each built-in kind's renderer is.
+MODULES = {
+    "label": "builtin", "number": "builtin", "level": "builtin", "toggle": "builtin",
+    "slider": "builtin", "button": "builtin",
+    "select": "inputs", "number_input": "inputs", "text_input": "inputs", "color": "inputs",
+    "gauge": "readouts", "indicator": "readouts",
+}
+
+# Why a kind has no renderer, found once: every card of it shows the reason.
+_missing = {}
 
 
 def register(cls):
@@ -14,14 +26,33 @@ def register(cls):
 
 
 def renderer_for(kind):
-    """The Card class for ``kind``, or None when this page does not know it."""
+    """``(Card class, None)`` for ``kind``, or ``(None, why there is none)``."""
+    cls = RENDERERS.get(kind)
+    if cls is not None:
+        return cls, None
+    if kind not in _missing:
+        _missing[kind] = _load(kind)
+    return RENDERERS.get(kind), _missing[kind]
+
+
+def _load(kind):
+    if not isinstance(kind, str) or not kind or \
+            not all(c.isalpha() or c.isdigit() or c == "_" for c in kind):
+        return "no renderer for kind %r" % (kind,)
+    name = "renderers." + MODULES.get(kind, kind)
+    path = name.replace(".", "/") + ".py"
+    before = set(RENDERERS)
+    try:
+        __import__(name)
+    except ImportError as exc:
+        if str(exc).endswith("'%s'" % name):
+            return "no %s" % path
+        return "%s cannot import what it needs: %s" % (path, exc)
+    except Exception as exc:
+        # A broken renderer costs its own cards only, never the page.
+        return "%s failed to load: %s: %s" % (path, type(exc).__name__, exc)
     if kind not in RENDERERS:
-        try:
-            __import__("renderers." + kind)
-        except ImportError:
-            return None
-        except Exception as exc:
-            # A broken renderer costs its own card only, never the page.
-            print("renderer for %r failed to load: %r" % (kind, exc))
-            return None
-    return RENDERERS.get(kind)
+        others = sorted(set(RENDERERS) - before)
+        return "%s registered %s, not %r" % (
+            path, ", ".join(repr(k) for k in others) if others else "no renderer", kind)
+    return None
