@@ -12,7 +12,7 @@ import os
 from microdot import Request, Response, iscoroutine
 from dashschema import wire
 from dashschema.widget import finite_or_none
-from server import Server, json_error as _error, json_response
+from server import Server, json_error as _error, json_parts, json_response
 
 try:
     from sys import print_exception
@@ -260,7 +260,8 @@ class Dashboard:
                 message["accent"] = self.accent
             if self.tabs is not None:
                 message["tabs"] = self.tabs
-            self._schema_cache = (key, wire.encode(message))
+            # Bytes: an answer sends them with no copy made.
+            self._schema_cache = (key, wire.encode(message).encode())
         return self._schema_cache[1]
 
     def _position(self, wid):
@@ -345,7 +346,8 @@ class Dashboard:
                     return 204, {"Cache-Control": "no-store"}
                 if since > self.version:
                     since = 0
-            return json_response(self.state(since), headers={"Cache-Control": "no-store"})
+            return json_response(json_parts(self.state(since)),
+                                 headers={"Cache-Control": "no-store"})
 
         @app.post(wire.DATA_PATH)
         async def write(request):

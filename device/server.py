@@ -50,12 +50,40 @@ def _refuse(sock):
 
 
 def json_response(message, status=200, headers=None):
-    """``message``: a dict, or one already encoded."""
-    if not isinstance(message, str):
+    """``message``: a dict, or one already encoded (bytes are sent as they
+    are, with no copy made)."""
+    if isinstance(message, dict):
         message = wire.encode(message)
     response = Response(message, status, headers)
     response.headers["Content-Type"] = "application/json; charset=UTF-8"
     return response
+
+
+def json_parts(message, size=256):
+    """``message``, a dict, as JSON in parts of about ``size`` bytes, a
+    value of it that is a dict split at its own items: sent as Microdot's
+    generator body, an answer then never needs one block of heap as large
+    as itself, which a heap in use for long may no longer have."""
+    part, comma = "{", ""
+    for key in message:
+        value = message[key]
+        part += comma + wire.encode(key) + ":"
+        comma = ","
+        if not isinstance(value, dict):
+            part += wire.encode(value)
+            continue
+        part += "{"
+        inner = ""
+        for name in value:
+            piece = inner + wire.encode(name) + ":" + wire.encode(value[name])
+            inner = ","
+            if len(part) + len(piece) > size:
+                yield part
+                part = piece
+            else:
+                part += piece
+        part += "}"
+    yield part + "}"
 
 
 def json_error(reason, status, widget=None):
