@@ -393,11 +393,12 @@ asyncio.run(main(int(sys.argv[1])))
 """
 
 
-# 30 widgets and the bridge need 104K on this 64-bit unix port, whose
-# objects take twice a board's bytes, and 72K on a 32-bit build (make
+# 30 widgets and the bridge need 112K on this 64-bit unix port, whose
+# objects take twice a board's bytes, and 80K on a 32-bit build (make
 # bench's MQTT rows, a precompiled device). This app is compiled from
-# source as it starts, and is read over HTTP as it runs: 112K fails.
-BRIDGED_HEAP = "120K"
+# source as it starts, and is read over HTTP as it runs: at 120K one
+# publish in a few runs finds no heap.
+BRIDGED_HEAP = "128K"
 
 
 def test_thirty_widgets_bridged_in_a_small_heap(start_device, broker, tmp_path):
