@@ -174,8 +174,9 @@ class Tabs:
             step = {"ArrowRight": 1, "ArrowLeft": -1}.get(event.key)
             if step:
                 event.preventDefault()
-                self.select((n + step) % len(self.tabs))
-                self.tabs[(n + step) % len(self.tabs)].focus()
+                to = (n + step) % len(self.tabs)
+                self.select(to)
+                self.tabs[to].focus()
 
     def select(self, chosen):
         for n, (tab, panel) in enumerate(zip(self.tabs, self.panels)):

@@ -133,7 +133,6 @@ class TextInputCard(InputCard):
         return control
 
 
-
 @register
 class ColorCard(InputCard):
     """The browser's colour picker; sent when it closes on a colour."""
