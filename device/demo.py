@@ -120,10 +120,9 @@ async def read_sensors():
                                          "outside": sensors.outside_temperature()})
         dash.set("humidity_history", {"inside": humidity, "outside": sensors.outside_humidity()})
         tank = sensors.tank_level()
-        dash.set("tank", tank)
-        if tank > sensors.last_tank + 50:
+        if dash.get("tank") is not None and tank > dash.get("tank") + 50:
             dash.log("events", "tank refilled")
-        sensors.last_tank = tank
+        dash.set("tank", tank)
         dash.set("pump", ("warn", "tank low") if tank < 15 else ("ok", "watering"))
         dash.set("soil", sensors.soil_moisture())
         if dash.get("mode") == "auto":

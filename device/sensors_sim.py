@@ -15,7 +15,6 @@ _soil = 50.0
 fan_on = False
 led_brightness = 0
 led_colour = "#000000"
-last_tank = _tank
 _started = time.ticks_ms() if hasattr(time, "ticks_ms") else 0
 
 

@@ -18,6 +18,25 @@ MODULES = {
 }
 
 
+def is_kind_name(kind):
+    """Whether ``kind`` may name a module: letters, digits and ``_``."""
+    return isinstance(kind, str) and bool(kind) and \
+        all(c.isalpha() or c.isdigit() or c == "_" for c in kind)
+
+
+def import_if_present(module):
+    """Import ``module``; False when there is no such module. Only the module
+    itself missing counts: an import failing inside it is its author's to
+    see, and raises as it is."""
+    try:
+        __import__(module)
+    except ImportError as exc:
+        if str(exc).endswith("'%s'" % module):
+            return False
+        raise
+    return True
+
+
 def kind_class(kind):
     """The class of ``kind``, its module imported if need be.
 
@@ -28,17 +47,10 @@ def kind_class(kind):
     cls = KINDS.get(kind)
     if cls is not None:
         return cls
-    if not isinstance(kind, str) or not kind or \
-            not all(c.isalpha() or c.isdigit() or c == "_" for c in kind):
+    if not is_kind_name(kind):
         raise KeyError("no widget kind %r" % (kind,))
     module = MODULES.get(kind, kind)
-    try:
-        __import__(module)
-    except ImportError as exc:
-        # Only the module itself missing means "no such kind"; an import
-        # failing inside it is its author's to see.
-        if not str(exc).endswith("'%s'" % module):
-            raise
+    if not import_if_present(module):
         raise KeyError("no widget kind %r: no %s.py" % (kind, module.replace(".", "/")))
     cls = KINDS.get(kind)
     if cls is None:

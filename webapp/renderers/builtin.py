@@ -6,6 +6,12 @@ from renderers.card import Card
 from renderers.registry import register
 
 
+def as_number(text):
+    """A control's text as the number a kind takes: 35, not 35.0."""
+    value = float(text)
+    return int(value) if value == int(value) else value
+
+
 @register
 class LabelCard(Card):
     kind = "label"
@@ -104,15 +110,11 @@ class SliderCard(Card):
         @when("change", self.range)
         async def released(event):
             self.dragging = False
-            if await self.write(self.number(self.range.value)):
+            if await self.write(as_number(self.range.value)):
                 self.show(self.last)
 
         return web.div(web.div(self.value, web.span(textContent=w.unit, classes=["unit"]),
                                classes=["reading"]), self.range)
-
-    def number(self, text):
-        value = float(text)
-        return int(value) if value == int(value) else value
 
     def show(self, value):
         self.last = value

@@ -6,6 +6,7 @@ typing."""
 
 from pyscript import web, when, window
 
+from renderers.builtin import as_number
 from renderers.card import Card
 from renderers.registry import register
 
@@ -97,12 +98,10 @@ class NumberInputCard(InputCard):
                        classes=["entry", "reading"])
 
     def value(self):
-        text = self.control.value.strip()
         try:
-            value = float(text)
+            return as_number(self.control.value.strip())
         except ValueError:
             raise ValueError("enter a number from %s to %s" % (self.widget.min, self.widget.max))
-        return int(value) if value == int(value) else value
 
     def as_text(self, value):
         return "" if value is None else str(value)

@@ -6,6 +6,8 @@ module: a built-in kind's from ``MODULES``, any other from
 kind is one module here (plus its class in shared/) and nothing else to edit.
 """
 
+from dashschema.loader import import_if_present, is_kind_name
+
 RENDERERS = {}
 
 #: Where each built-in kind's renderer is.
@@ -36,17 +38,15 @@ def renderer_for(kind):
 
 
 def _load(kind):
-    if not isinstance(kind, str) or not kind or \
-            not all(c.isalpha() or c.isdigit() or c == "_" for c in kind):
+    if not is_kind_name(kind):
         return "no renderer for kind %r" % (kind,)
     name = "renderers." + MODULES.get(kind, kind)
     path = name.replace(".", "/") + ".py"
     before = set(RENDERERS)
     try:
-        __import__(name)
-    except ImportError as exc:
-        if str(exc).endswith("'%s'" % name):
+        if not import_if_present(name):
             return "no %s" % path
+    except ImportError as exc:
         return "%s cannot import what it needs: %s" % (path, exc)
     except Exception as exc:
         # A broken renderer costs its own cards only, never the page.
