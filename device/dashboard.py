@@ -9,10 +9,12 @@ import gc
 import json
 import os
 
+# The server first: it sets how often the heap is collected, before
+# Microdot loads.
+from server import Server, json_error as _error, json_parts, json_response
 from microdot import Request, Response, iscoroutine
 from dashschema import wire
 from dashschema.widget import finite_or_none
-from server import Server, json_error as _error, json_parts, json_response
 
 try:
     from sys import print_exception

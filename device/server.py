@@ -32,6 +32,22 @@ import gc
 import socket
 from time import ticks_add, ticks_diff, ticks_ms
 
+#: Bytes allocated between garbage collections (``gc.threshold``) while the
+#: app loads, from the moment this module does (before Microdot) until
+#: serving starts. Collected only when the heap runs out, the garbage of
+#: loading modules fills all of it, and what outlives that garbage (the
+#: modules' code, the widgets) is left scattered: the free heap is then in
+#: pieces too small for a request (Microdot's takes blocks of 500 bytes).
+#: Collected every few KB, garbage is reused where it lies and the free
+#: heap stays in one piece. Serving goes back to the port's own rule:
+#: collecting that often while serving would triple a request's CPU.
+LOADING_GC_EVERY = 4096
+try:
+    _SERVING_GC_EVERY = gc.threshold()
+    gc.threshold(LOADING_GC_EVERY)
+except AttributeError:  # CPython collects by its own rules
+    _SERVING_GC_EVERY = None
+
 from microdot import Microdot, Response
 from microdot.microdot import urldecode
 from dashschema import wire
@@ -277,6 +293,8 @@ class Server(Microdot):
         # not be made at all.
         self._free = [Connection(self, bytearray(self.buffer_size))
                       for _ in range(self.max_active)]
+        if _SERVING_GC_EVERY is not None:
+            gc.threshold(_SERVING_GC_EVERY)
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(socket.getaddrinfo(host, port)[0][-1])
