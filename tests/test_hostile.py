@@ -305,13 +305,13 @@ def problem(outcome, raw):
         status, headers, body = parse_answer(raw)
     except (ValueError, IndexError):
         return "unreadable answer"
+    if b"Traceback" in body:
+        return "traceback in the body"
     if len(body) < int(headers.get("content-length") or 0):
         # Cut short: the board ran out of heap after the head went out, and
         # dropped the connection. A client sees a failed request, as when
         # nothing was sent.
         return None
-    if b"Traceback" in body:
-        return "traceback in the body"
     if status == 503 and json.loads(body or b"null") == {"error": "busy, try again",
                                                          "widget": None}:
         return None  # the connection cap shedding load: allowed
