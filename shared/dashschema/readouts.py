@@ -2,7 +2,7 @@
 critical zones, and a status light. Their own module: a dashboard without
 them never loads it."""
 
-from dashschema.kinds import Level, _check_precision, _check_range, _type_name
+from dashschema.kinds import Level, _type_name
 from dashschema.registry import register
 from dashschema.widget import Widget, is_number
 
@@ -18,7 +18,7 @@ class Gauge(Level):
               ("critical", None))
 
     def check_params(self):
-        reason = _check_range(self) or _check_precision(self)
+        reason = Level.check_params(self)
         if reason:
             return reason
         for name in ("warning", "critical"):
