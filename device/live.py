@@ -20,8 +20,9 @@ from time import ticks_diff, ticks_ms
 
 from microdot import Response
 from dashschema import wire
+from server import json_parts
 
-PING = b"event: ping\ndata: {}\n\n"
+_PING = (b"event: ping\ndata: {}\n\n",)
 #: The stream cap on boards, whose page loads, polls and writes need TCP
 #: connections too: an ESP32's MicroPython has 10 sockets in all, a Pico W's
 #: lwIP 5 TCP connections. A port not listed gets 2; the unix port
@@ -41,6 +42,10 @@ class LiveStreams:
     heartbeat_s = 15
     #: A page that has taken nothing of a message for this long is dropped, in s.
     stall_s = 30
+    #: Tries, 100 ms apart, at a message the heap has no room for: the
+    #: requests under way free theirs in a moment. Then the stream is
+    #: closed, and its page polls.
+    message_tries = 10
 
     def __init__(self, dash):
         self.dash = dash
@@ -49,7 +54,7 @@ class LiveStreams:
         self._burst = asyncio.Event()  # set when a burst ends, or to ping
         # The last message encoded, for (since, version): the streams in step
         # with each other need the very same bytes.
-        self._encoded = (None, None, b"", None)
+        self._encoded = (None, None, (), None)
 
     def changed(self):
         if self.streams and not self._flushing:
@@ -73,12 +78,12 @@ class LiveStreams:
             connection = request.sock[1]
             try:
                 await connection.awrite(self._head(request))
-            except OSError:
-                self.streams.remove(stream)
-                return Response.already_handled
-            stream.connection = connection.take()
-            stream.writer = asyncio.create_task(self._send(stream))
-            stream.watcher = asyncio.create_task(self._watch(stream))
+                stream.sock = connection.sock
+                stream.connection = connection.take()
+                stream.writer = asyncio.create_task(self._send(stream))
+                stream.watcher = asyncio.create_task(self._watch(stream))
+            except (OSError, MemoryError):
+                self._end(stream)  # the server closes a connection not taken yet
             return Response.already_handled
 
     def _head(self, request):
@@ -89,32 +94,47 @@ class LiveStreams:
         return head + b"\r\n"
 
     def message(self, since):
-        """The message for a page holding version ``since``, and the version
-        it brings the page to: the dashboard's, or less when a chart's
-        history goes in parts."""
+        """The message for a page holding version ``since``, as the parts to
+        write, and the version it brings the page to: the dashboard's, or
+        less when a chart's history goes in parts. In parts of a few hundred
+        bytes, as ``/data`` is answered: the whole state for a page that
+        opens is larger than the free blocks a heap in use for long has."""
         version = self.dash.version
-        cached_since, cached_version, data, brings = self._encoded
+        cached_since, cached_version, parts, brings = self._encoded
         if cached_since != since or cached_version != version:
+            self._encoded = (None, None, (), None)  # its parts freed first
             state = self.dash.state(since)
-            data = b"data: " + wire.encode(state).encode() + b"\n\n"
+            parts = [part.encode() for part in json_parts(state)]
+            parts[0] = b"data: " + parts[0]
+            parts[-1] += b"\n\n"
             brings = state["version"]
-            self._encoded = (since, version, data, brings)
-        return data, brings
+            self._encoded = (since, version, parts, brings)
+        return parts, brings
 
     async def _send(self, stream):
         """Write what the stream's page is missing, whenever a burst ends."""
+        tries = 0
         try:
             while True:
                 if stream.sent != self.dash.version:
-                    data, stream.sent = self.message(stream.sent or 0)
+                    try:
+                        parts, stream.sent = self.message(stream.sent or 0)
+                        tries = 0
+                    except MemoryError:
+                        tries += 1
+                        if tries == self.message_tries:
+                            raise
+                        await asyncio.sleep_ms(100)
+                        continue
                 elif stream.ping:
-                    data = PING
+                    parts = _PING
                 else:
                     await self._burst.wait()
                     continue
                 stream.ping = False
                 stream.writing_since = ticks_ms()
-                await stream.connection.awrite(data)
+                for part in parts:
+                    await stream.connection.awrite(part)
                 stream.writing_since = None
         except Exception:  # the page has gone (OSError), or no heap for its message
             self._end(stream)
@@ -128,16 +148,20 @@ class LiveStreams:
             pass
         finally:  # cancelled too: by _end, or as stalled
             self._end(stream)
-            await stream.connection.aclose()
 
     def _end(self, stream):
         if stream in self.streams:
             self.streams.remove(stream)
         current = asyncio.current_task()
-        # The watcher closes the connection once it ends, whoever ends first.
         for task in (stream.writer, stream.watcher):
-            if task is not current:
+            if task is not None and task is not current:
                 task.cancel()
+        # Closed here, not by a task: a task cancelled before it has run
+        # never runs its ``finally``, and the page would wait on an open
+        # stream that sends nothing.
+        if stream.sock is not None:
+            stream.sock.close()
+            stream.sock = None
 
     def _wake(self):
         self._burst.set()
@@ -173,7 +197,7 @@ class _Stream:
         self.sent = sent  # the version its page holds; None: nothing yet
         self.ping = False
         self.writing_since = None  # ticks_ms a write began, while it lasts
-        self.connection = self.writer = self.watcher = None
+        self.connection = self.sock = self.writer = self.watcher = None
 
 
 def _resume_version(request, dash):

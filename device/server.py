@@ -48,6 +48,9 @@ try:
 except AttributeError:  # CPython collects by its own rules
     _SERVING_GC_EVERY = None
 
+# asyncio loads its streams on first use: loaded here, with the app, rather
+# than when serving starts, with the heap already in use.
+from asyncio import StreamReader
 from microdot import Microdot, Response
 from microdot.microdot import urldecode
 from dashschema import wire
@@ -63,6 +66,14 @@ def _refuse(sock):
     except OSError:
         pass
     sock.close()
+
+
+def _has_block(size):
+    try:
+        bytearray(size)  # garbage at once; the next collection takes it back
+    except MemoryError:  # after a collection: the heap has no such block
+        return False
+    return True
 
 
 def json_response(message, status=200, headers=None):
@@ -131,16 +142,17 @@ class Connection:
         self._send_ms = int(server.send_timeout_s * 1000)
         self.open(None, None)
 
-    def open(self, stream, address):
+    def open(self, sock, address):
         """Start on a new connection (None: the slot is free)."""
-        self.stream = stream
+        self.sock = sock
+        self.stream = None if sock is None else StreamReader(sock)
         self.address = address
         self._start = self._end = 0  # unread bytes: buffer[_start:_end]
         self._head = 0  # bytes of the answer's head held in the buffer; then None
         self._read_by = ticks_add(ticks_ms(), self._read_ms)
         #: ticks_ms by which the read or write under way must end, or None.
         self.deadline = None
-        self.task = asyncio.current_task() if stream else None
+        self.task = None if sock is None else asyncio.current_task()
         self.taken = False
         #: The request line as read, and whether the head was read to its
         #: blank line: what tells a request Microdot had no heap for from a
@@ -150,8 +162,8 @@ class Connection:
 
     def take(self):
         """Hand the connection over for good (a live stream): Microdot and
-        the server forget it, and the caller closes it. Returns the asyncio
-        stream."""
+        the server forget it, and the caller closes it (``sock.close()``,
+        which needs no heap). Returns the asyncio stream."""
         self.taken = True
         return self.stream
 
@@ -265,6 +277,11 @@ class Server(Microdot):
     #: way (a Microdot request and its answer: about 2 KB on a 32-bit board,
     #: twice that on a 64-bit computer, with room to spare).
     min_free = 6 * 1024
+    #: Bytes that must also be free in one block for it: a heap in use for
+    #: long can have ``min_free`` free in pieces too small for Microdot's
+    #: request (its attributes alone take one table of some 400 bytes on a
+    #: 64-bit computer). Tried by allocating it.
+    min_block = 1024
     #: Bytes of heap that must be free to take a new connection at all:
     #: below it connections wait in the TCP backlog. A socket that cannot be
     #: made once the connection is taken could never be closed again.
@@ -302,7 +319,7 @@ class Server(Microdot):
         listener.setblocking(False)
         # A listening socket turns readable when a connection is pending;
         # reading it then fails at once (ENOTCONN), which is the signal.
-        pending = asyncio.StreamReader(listener)
+        pending = StreamReader(listener)
         signal = bytearray(1)
         self._accepting = asyncio.current_task()
         try:
@@ -367,11 +384,11 @@ class Server(Microdot):
 
     async def _serve(self, sock, addr, connection):
         try:
-            connection.open(asyncio.StreamReader(sock), addr)
+            connection.open(sock, addr)
             self._active.append(connection)
             if not self._watching:
-                self._watching = True
                 asyncio.create_task(self._watch())
+                self._watching = True  # once it exists: else the next request tries again
             await self.handle_request(connection, connection)
         except asyncio.CancelledError:
             pass  # dropped by _watch: too slow
@@ -446,7 +463,12 @@ class Server(Microdot):
         return True
 
     def _may_start(self):
-        return bool(self._free) and (not self._active or not self._short_of_heap())
+        # Slots, not ``_active``: a request handed its slot starts only
+        # once its task runs. The first one starts whatever the heap.
+        if not self._free:
+            return False
+        return len(self._free) == self.max_active or \
+            not self._short_of_heap() and _has_block(self.min_block)
 
     def _short_of_heap(self, need=None):
         need = need or self.min_free

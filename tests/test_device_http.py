@@ -677,6 +677,44 @@ def test_quiet_streams_get_pings(app):
         assert event["event"] == "ping" and event["data"] == {}
 
 
+# Serving with every free block of the heap held but a few KB: enough for a
+# request, too few for the report's 20 KB in one piece.
+SHORT_OF_HEAP_APP = """
+import asyncio
+import gc
+import sys
+
+from dashboard import Dashboard
+from dashschema.kinds import Label
+
+dash = Dashboard("Test app", static_dir=None, state_file=None)
+dash.add(Label("report", "Report"), "x" * 20000)
+
+
+async def serve():
+    held = []
+    gc.collect()
+    while gc.mem_free() > 16000:
+        held.append(bytearray(200))
+    await dash.serve("127.0.0.1", int(sys.argv[1]))
+
+asyncio.run(serve())
+"""
+
+
+def test_a_stream_with_no_heap_for_its_message_is_closed_at_once(start_device, tmp_path):
+    # Left open, the page would wait on a stream that sends nothing (40 s,
+    # its silence limit) where a closed one sends it to poll at once.
+    with open(tmp_path / "app.py", "w") as f:
+        f.write(SHORT_OF_HEAP_APP)
+    dev = start_device(script="app.py", cwd=str(tmp_path))
+    with EventStream(dev, timeout=5) as stream:
+        assert stream.status == 200
+        with pytest.raises(EOFError):
+            stream.next_event()
+    assert "Traceback" not in dev.output()
+
+
 def test_streams_past_the_cap_get_503_and_slots_free_up(start_app):
     # No heartbeat during the test: a closed stream must free its slot by itself.
     app = start_app(max_streams=2, heartbeat_s=600)

@@ -776,3 +776,36 @@ def test_a_state_answer_goes_in_parts_no_block_as_large_as_itself(tmp_path, star
     status, headers, state = dev.request("/data")
     assert status == 200 and "Content-Length" not in headers
     assert len(state["values"]) == 16
+
+
+ADMISSION = """
+import gc
+import json
+import socket
+from server import Connection, Server
+
+
+def started(keep_free):
+    # Two connections taken at once by the accept loop, as a cold load's
+    # come, while the heap has keep_free bytes free: how many start.
+    app = Server()
+    app._free = [Connection(app, bytearray(app.buffer_size)) for _ in range(app.max_active)]
+    app._waiting = [(socket.socket(), None), (socket.socket(), None)]
+    held = []
+    gc.collect()
+    while gc.mem_free() > keep_free:
+        held.append(bytearray(64))
+    app._next()
+    return app.max_active - len(app._free)
+
+
+print(json.dumps([started(Server.min_free // 2), started(Server.min_free * 4)]))
+"""
+
+
+def test_a_second_request_starts_only_with_heap_to_spare(tmp_path):
+    # The first request always starts. A second one, started beside it with
+    # the heap short, would make both fail: it waits for the first to end.
+    (tmp_path / "admission.py").write_text(ADMISSION)
+    proc = run_micropython(["admission.py"], cwd=str(tmp_path))
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [1, 2], proc.stdout + proc.stderr
