@@ -6,7 +6,8 @@
 # `make serve DEVICE_URL=http://<board>` serves the page from this machine.
 # `make bench` compares splitdash with its peers (docs/benchmark.md);
 # `make bench MICROPYTHON32=<binary>` adds heap figures taken with another
-# micropython, such as a 32-bit build with a board's object sizes.
+# micropython, such as a 32-bit build with a board's object sizes (several,
+# space-separated: a build with splitdash frozen in, say).
 # `make soak` runs the demo for 10 minutes under pages and writes.
 PORT ?= 8000
 HEAP ?= 256K
@@ -47,7 +48,7 @@ serve: build
 
 bench:
 	@tools/setup.sh --with-browser --with-valgrind --with-broker
-	@$(PY) bench/run.py $(if $(MICROPYTHON32),--micropython $(MICROPYTHON32)) $(BENCH_ARGS)
+	@$(PY) bench/run.py $(foreach b,$(MICROPYTHON32),--micropython $(b)) $(BENCH_ARGS)
 
 soak:
 	@tools/setup.sh

@@ -9,7 +9,7 @@
   over CHANGES changes with the bridge, less the same without it, per change.
 
 Runs against Debian's mosquitto on a free port. ``python bench/mqtt_rows.py
-[--micropython BINARY]`` prints them; ``make bench`` puts them in
+[--micropython BINARY ...]`` prints them; ``make bench`` puts them in
 docs/benchmark.md.
 """
 
@@ -116,11 +116,12 @@ def mqtt_table(binaries, rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--micropython", metavar="BINARY", help="another micropython too")
+    parser.add_argument("--micropython", metavar="BINARY", action="append", default=[],
+                        help="another micropython too; may be given again")
     parser.add_argument("--no-count", action="store_true", help="skip callgrind")
     args = parser.parse_args()
     build()
-    binaries = [MICROPYTHON] + ([os.path.abspath(args.micropython)] if args.micropython else [])
+    binaries = [MICROPYTHON] + [os.path.abspath(b) for b in args.micropython]
     rows = mqtt_figures(binaries, lambda s: print(s, flush=True), count=not args.no_count)
     print(mqtt_table(binaries, rows))
 

@@ -3,10 +3,10 @@ all on the MicroPython unix port with every library compiled to .mpy, one
 workload for all (bench/devices/workload.py), measured in the same run.
 
     python bench/run.py [--seconds 15] [--clients 1,8,16] [--no-count] [--no-cpu]
-                        [--no-heap] [--micropython BINARY] [--no-browser] [--no-docs]
+                        [--no-heap] [--micropython BINARY ...] [--no-browser] [--no-docs]
 
 Then the smallest heaps at which each serves a load (bench/heap_rows.py),
-on the PyPI unix port and on another micropython binary if one is given.
+on the PyPI unix port and on each other micropython binary given.
 Prints the tables and writes them into docs/benchmark.md (`make bench`).
 """
 
@@ -428,9 +428,10 @@ def main():
     parser.add_argument("--no-cpu", action="store_true",
                         help="skip the CPU, bytes and latency rows")
     parser.add_argument("--no-heap", action="store_true", help="skip the heap searches")
-    parser.add_argument("--micropython", metavar="BINARY",
+    parser.add_argument("--micropython", metavar="BINARY", action="append", default=[],
                         help="another micropython (such as a 32-bit build, whose objects "
-                             "have a board's sizes): its heap rows beside the PyPI port's")
+                             "have a board's sizes, or one with splitdash frozen in): its "
+                             "heap rows beside the PyPI port's; may be given again")
     parser.add_argument("--no-browser", action="store_true", help="skip Chromium")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmark.md")
     args = parser.parse_args()
@@ -456,7 +457,7 @@ def main():
                 counts[name, n] = r
     report = [] if args.no_cpu else [tables(points, results, counts)]
     if not args.no_heap:
-        binaries = [MICROPYTHON] + ([os.path.abspath(args.micropython)] if args.micropython else [])
+        binaries = [MICROPYTHON] + [os.path.abspath(b) for b in args.micropython]
         heaps = heap_figures(binaries, lambda s: print(s, flush=True))
         report.append(HEAP_NOTE + "\n\n" + heap_table(binaries, heaps))
         report.append(mqtt_rows.__doc__.split("\n\nRuns")[0] + "\n\n" + mqtt_rows.mqtt_table(
@@ -481,11 +482,16 @@ def write_docs(report, argv, minutes):
     path = os.path.join(ROOT, "docs", "benchmark.md")
     argv = argv.split()
     command = "make bench"
-    if "--micropython" in argv:
-        # Where that binary lives is this machine's business.
+    others = 0
+    while "--micropython" in argv:
+        # Where those binaries live is this machine's business.
         at = argv.index("--micropython")
         del argv[at:at + 2]
+        others += 1
+    if others == 1:
         command += " MICROPYTHON32=<a 32-bit micropython>"
+    elif others:
+        command += ' MICROPYTHON32="<%d other micropython builds>"' % others
     if argv:
         command += " BENCH_ARGS=%r" % " ".join(argv)
     soak = ""
@@ -524,7 +530,9 @@ The PyPI unix port is 64-bit: its objects take about twice the heap they take on
 a 32-bit board. `make bench MICROPYTHON32=<binary>` adds a column for another
 build of the unix port, such as one built for 32-bit x86 (`gcc -m32`, asyncio
 frozen, no other change), whose objects have an ESP32's or an RP2040's sizes;
-it runs the same `.mpy` files (bytecode only). The target column is what the
+it runs the same `.mpy` files (bytecode only). Several can be given,
+space-separated; a build with splitdash frozen in (`device/manifest.py`) is
+marked so, and runs its frozen modules instead. The target column is what the
 dashboard is held to.""" % {
     "step": heap_rows.STEP, "low": heap_rows.LOW, "high": heap_rows.HIGH,
     "clients": HEAP_CLIENTS, "seconds": HEAP_SECONDS, "gap": SYNC_GAP_S,

@@ -65,12 +65,26 @@ def free_port():
         return s.getsockname()[1]
 
 
+# A binary's word size, version, and whether splitdash is frozen into it.
+_DESCRIBE = """
+import sys
+print(sys.maxsize > 2**32, ".".join(str(n) for n in sys.implementation.version[:3]))
+sys.path[:] = [".frozen"]
+try:
+    import dashboard
+    print("frozen")
+except ImportError:
+    pass
+"""
+
+
 def describe(micropython):
-    """A binary's name for the tables: its word size and version."""
-    out = subprocess.run([micropython, "-c", "import sys; print(sys.maxsize > 2**32, "
-                          "'.'.join(str(n) for n in sys.implementation.version[:3]))"],
+    """A binary's name for the tables: its word size and version, and
+    whether it has splitdash frozen in (device/manifest.py)."""
+    out = subprocess.run([micropython, "-c", _DESCRIBE],
                          capture_output=True, text=True, check=True).stdout.split()
-    return "%s-bit unix port %s" % ("64" if out[0] == "True" else "32", out[1])
+    return "%s-bit unix port %s%s" % ("64" if out[0] == "True" else "32", out[1],
+                                      ", splitdash frozen" if "frozen" in out else "")
 
 
 def fresh_board():

@@ -715,6 +715,49 @@ def test_a_stream_with_no_heap_for_its_message_is_closed_at_once(start_device, t
     assert "Traceback" not in dev.output()
 
 
+# Serving on a heap in pieces: every other 600-byte block held, so that it
+# has plenty free but no block as large as the whole state (some 12 KB).
+SCATTERED_HEAP_APP = """
+import asyncio
+import gc
+import sys
+
+from dashboard import Dashboard
+from dashschema.kinds import Label
+
+dash = Dashboard("Test app", static_dir=None, state_file=None)
+for i in range(24):
+    dash.add(Label("l%d" % i, "L"), "%02d" % i * 240)
+
+
+async def scatter():
+    await asyncio.sleep_ms(200)  # serving has begun, its schema encoded
+    held, gaps = [], []
+    gc.collect()
+    while gc.mem_free() > 2000:
+        held.append(bytearray(600))
+        gaps.append(bytearray(600))
+    gaps = None
+    gc.collect()
+    print("scattered")
+    await asyncio.sleep(3600)
+
+
+asyncio.create_task(scatter())
+dash.run("127.0.0.1", int(sys.argv[1]))
+"""
+
+
+def test_a_page_opening_on_a_heap_in_pieces_gets_the_whole_state(start_device, tmp_path):
+    with open(tmp_path / "app.py", "w") as f:
+        f.write(SCATTERED_HEAP_APP)
+    dev = start_device(script="app.py", cwd=str(tmp_path))
+    wait_for(lambda: "scattered" in dev.output(), "the heap scattered")
+    with EventStream(dev, timeout=5) as stream:
+        values = stream.next_state()["values"]
+    assert values == {"l%d" % i: "%02d" % i * 240 for i in range(24)}
+    assert "Traceback" not in dev.output()
+
 def test_streams_past_the_cap_get_503_and_slots_free_up(start_app):
     # No heartbeat during the test: a closed stream must free its slot by itself.
     app = start_app(max_streams=2, heartbeat_s=600)
