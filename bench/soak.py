@@ -103,12 +103,15 @@ class Writer(threading.Thread):
             try:
                 return status, json.loads(body_raw) if body_raw else None
             except ValueError:
+                if status == 200:
+                    # Its head went out, then the connection closed: no answer.
+                    raise OSError("200 for %s %s, its body cut short" % (method, path))
                 return status, body_raw
 
     def held(self):
         status, body = self.request("GET", "/data")
-        if status != 200:
-            raise OSError("%d for GET /data" % status)
+        if status != 200 or body is None:
+            raise OSError("%d for GET /data%s" % (status, "" if body else ", with no body"))
         return body["values"][self.wid]
 
     def run(self):
