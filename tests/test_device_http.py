@@ -758,6 +758,7 @@ def test_a_page_opening_on_a_heap_in_pieces_gets_the_whole_state(start_device, t
     assert values == {"l%d" % i: "%02d" % i * 240 for i in range(24)}
     assert "Traceback" not in dev.output()
 
+
 def test_streams_past_the_cap_get_503_and_slots_free_up(start_app):
     # No heartbeat during the test: a closed stream must free its slot by itself.
     app = start_app(max_streams=2, heartbeat_s=600)
