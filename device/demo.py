@@ -119,8 +119,8 @@ async def read_sensors():
         dash.set("temperature_history", {"inside": temperature,
                                          "outside": sensors.outside_temperature()})
         dash.set("humidity_history", {"inside": humidity, "outside": sensors.outside_humidity()})
-        tank = sensors.tank_level()
-        if dash.get("tank") is not None and tank > dash.get("tank") + 50:
+        tank, last_tank = sensors.tank_level(), dash.get("tank")
+        if last_tank is not None and tank > last_tank + 50:
             dash.log("events", "tank refilled")
         dash.set("tank", tank)
         dash.set("pump", ("warn", "tank low") if tank < 15 else ("ok", "watering"))
