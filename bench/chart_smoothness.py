@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from conftest import BOARD_HOST, CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from heap_rows import ColdLoads  # noqa: E402
+from heap_rows import LIVE_CHARTS_FULL, widget_count  # noqa: E402
 from runtime import Device, build  # noqa: E402
 
 #: Recording on the page: frame gaps (ms) and long tasks (ms), until read.
@@ -37,12 +37,12 @@ RECORD = """() => {
 LEGEND = "() => document.querySelector('[data-widget=temperature_history]').innerText"
 
 
-def measure(browser, port, throttle, seconds):
+def measure(browser, port, widgets, throttle, seconds):
     page = browser.new_page()
     try:
         cdp = page.context.new_cdp_session(page)
         page.goto("http://%s:%d/" % (BOARD_HOST, port))
-        page.wait_for_function(ColdLoads.RENDERED["full_charts"], arg=10, timeout=60000)
+        page.wait_for_function(LIVE_CHARTS_FULL, arg=widgets, timeout=60000)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
         page.wait_for_timeout(2000)  # settled at the new rate
         page.evaluate(RECORD)
@@ -70,10 +70,12 @@ def main():
     device = Device("full_charts")
     rows = []
     try:
+        widgets = widget_count(device)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for throttle in (1, 4):
-                rows.append((throttle, measure(browser, device.port, throttle, args.seconds)))
+                rows.append((throttle, measure(browser, device.port, widgets, throttle,
+                                               args.seconds)))
             browser.close()
     finally:
         device.stop()

@@ -53,6 +53,23 @@ def smallest_heap_kb(serves, log, low=LOW, high=HIGH):
     return high
 
 
+#: JavaScript true once a splitdash page is live with a card for each of
+#: its ``n`` widgets, every kind known.
+LIVE = ("n => document.body.dataset.state == 'live' && "
+        "document.querySelectorAll('[data-widget]').length == n && "
+        "!document.querySelector('.kind-unknown')")
+#: The same, and no chart showing "no data yet".
+LIVE_CHARTS_FULL = LIVE + " && !document.querySelector('.chart-empty:not([style*=none])')"
+
+
+def widget_count(device):
+    """How many widgets a running splitdash device's schema has."""
+    import json
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/schema" % device.port, timeout=10) as answer:
+        return len(json.loads(answer.read())["widgets"])
+
+
 def _open_pages(device, contender, stop):
     """OPEN_PAGES pages following the device as their page does, once they
     are all in step: splitdash's on their streams."""
@@ -85,14 +102,10 @@ class ColdLoads:
     #: splitdash: live (values from the stream) with a card for each of the
     #: schema's widgets; micropidash: each of its labels past its "---".
     RENDERED = {
-        "demo": "n => document.body.dataset.state == 'live' && "
-                "document.querySelectorAll('[data-widget]').length == n && "
-                "!document.querySelector('.kind-unknown')",
-        # The demo with its charts' rings full (devices/full_charts_app.py).
-        "full_charts": "n => document.body.dataset.state == 'live' && "
-                       "document.querySelectorAll('[data-widget]').length == n && "
-                       "!document.querySelector('.kind-unknown') && "
-                       "!document.querySelector('.chart-empty:not([style*=none])')",
+        "demo": LIVE,
+        # Rings full (devices/full_charts_app.py, devices/charts_page_app.py).
+        "full_charts": LIVE_CHARTS_FULL,
+        "charts_page": LIVE_CHARTS_FULL,
         "micropidash": "n => Array.from({length: n}, (_, i) => document.getElementById('l' + i))"
                        ".every(e => e && e.innerText != '---')",
     }
@@ -111,23 +124,19 @@ class ColdLoads:
         self.browser.close()
         self._playwright.stop()
 
-    def count_widgets(self, micropython):
-        """How many widgets the demo's schema has (asked of a roomy device)."""
-        import json
-        import urllib.request
-        device = Device("demo", micropython=micropython)
+    def count_widgets(self, contender, micropython):
+        """How many widgets the contender's schema has (asked of a roomy device)."""
+        device = Device(contender, micropython=micropython)
         try:
-            url = "http://127.0.0.1:%d/schema" % device.port
-            with urllib.request.urlopen(url, timeout=10) as answer:
-                return len(json.loads(answer.read())["widgets"])
+            return widget_count(device)
         finally:
             device.stop()
 
     def serves(self, contender, kb, micropython=None, open_pages=False):
         """None if the device at ``kb`` served LOADS cold loads in a row,
-        else why not. ``contender``: "demo", "full_charts" or "micropidash"."""
+        else why not. ``contender``: "demo", "full_charts", "charts_page" or "micropidash"."""
         if contender not in self.widgets:
-            self.widgets[contender] = self.count_widgets(micropython)
+            self.widgets[contender] = self.count_widgets(contender, micropython)
         try:
             device = Device(contender, "%dK" % kb, micropython=micropython)
         except RuntimeError as exc:

@@ -176,8 +176,11 @@ HEAP_ROWS = [
      % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "",
      lambda kb, mp, loads: loads.serves("micropidash", kb, mp, open_pages=True)),
     ("splitdash demo, its two charts' rings full (240 points each): %d cold page loads in a "
-     "row, %d pages open on their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "96K",
+     "row, %d pages open on their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "",
      lambda kb, mp, loads: loads.serves("full_charts", kb, mp, open_pages=True)),
+    ("splitdash, the chart workload's two charts alone (bundle included, rings full): %d cold "
+     "page loads in a row, %d pages open on their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES),
+     "96K", lambda kb, mp, loads: loads.serves("charts_page", kb, mp, open_pages=True)),
     ("splitdash: %d clients polling `/data` back to back, no failed request"
      % heap_rows.POLLERS, "96K", lambda kb, mp, loads: heap_rows.polls_served("splitdash", kb, mp)),
     ("micropidash: the same", "",
@@ -516,9 +519,10 @@ unretrieved task exception in the device's log, or the first failed request.
   none may go without a new value for more than %(gap)d s;
 - cold page loads: %(loads)d loads in a row, each in a fresh Chromium context
   (an empty cache, as a new visitor), of the demo as `make demo` builds it
-  (build/board, its bundle included), or of the page micropidash serves for
-  the workload. A load counts once every widget is drawn with its value
-  (splitdash: the page live, a card for each of the schema's widgets;
+  (build/board, its bundle included), of the chart workload's two charts
+  served with the same bundle (bench/devices/charts_page_app.py), or of the
+  page micropidash serves for the workload. A load counts once every widget is
+  drawn with its value (splitdash: the page live, a card for each of the schema's widgets;
   micropidash: every label past its "---"), within %(timeout)d s. "Pages open":
   %(pages)d clients already following the device as their page does when the
   loads start (splitdash: on their streams), and still served when they end;
