@@ -3,7 +3,8 @@ device serves a load, searched by halving, each try a fresh device.
 
 - cold page loads: LOADS loads in a row, each from a fresh Chromium context
   (an empty cache, as a new visitor), of the built demo (build/board, bundle
-  included) or of micropidash's own page; alone, or with OPEN_PAGES pages
+  included), of the chart workload's two charts served with the same bundle,
+  or of micropidash's own page; alone, or with OPEN_PAGES pages
   already open (splitdash's on their streams, micropidash's polling as its
   page does). A load counts when every widget is drawn with a value; the
   try fails at the first load that is not, or at a MemoryError (or an
