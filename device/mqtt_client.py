@@ -4,15 +4,18 @@ subscribe, publish at QoS 0 and 1, and the retain flag of what arrives.
 Written for a board beside a web server: it never blocks the event loop
 (every wait is an asyncio wait, and a broker silent for 1.5 keepalives
 ends the connection and every wait on it), holds no more than one
-incoming packet of at most ``max_packet`` bytes, and ``run()`` reconnects
-with exponential backoff and jitter, so that a broker restart does not
-bring every board back in the same second. The same file runs on
-MicroPython and CPython.
+incoming packet of at most ``max_packet`` bytes, closes every socket it
+opens (a board has about ten), and ``run()`` reconnects with exponential
+backoff and jitter after a failed connect and after a drop alike, so that
+a broker restart does not bring every board back in the same second and
+two clients taking the same id from each other do not storm. The same
+file runs on MicroPython and CPython.
 """
 
 import asyncio
 import os
 import struct
+import time
 
 _CONNECT, _CONNACK, _PUBLISH, _PUBACK = 0x10, 0x20, 0x30, 0x40
 _SUBSCRIBE, _SUBACK, _PINGREQ, _DISCONNECT = 0x82, 0x90, b"\xc0\x00", b"\xe0\x00"
@@ -49,13 +52,19 @@ class MqttClient:
     #: Seconds between keepalive pings; the broker drops a client silent
     #: for 1.5 times this, and the client a broker silent that long.
     keepalive_s = 30
-    #: Seconds the broker has to accept a connection or acknowledge a packet.
+    #: Seconds the broker has to answer a CONNECT or acknowledge a packet.
+    #: The TCP connect itself is left to the network stack's own timeout:
+    #: MicroPython's open_connection, cancelled, leaves its socket open.
     timeout_s = 10
     #: Seconds before the first reconnection attempt, doubled after each
-    #: failed one up to ``backoff_max_s``; each wait is drawn at random
-    #: between half of it and all of it.
+    #: failed connect or dropped connection up to ``backoff_max_s``; each
+    #: wait is drawn at random between half of it and all of it.
     backoff_s = 1
     backoff_max_s = 60
+    #: Seconds a connection must last for the backoff to start again from
+    #: ``backoff_s``: a broker that drops the client as soon as it is in
+    #: (another client with the same id, most often) gets ever rarer tries.
+    stable_s = 10
 
     def __init__(self, host, port=1883, client_id="splitdash", user=None, password=None,
                  will=None, on_message=None):
@@ -78,6 +87,7 @@ class MqttClient:
         self._acks = {}  # packet id -> Event, while its ack is awaited
         self._next_id = 0
         self._stopping = False
+        self._told = None  # when the takeover was last reported
 
     # ---- what the application calls --------------------------------------
 
@@ -87,67 +97,86 @@ class MqttClient:
         read until the connection ends, then wait and try again."""
         backoff = self.backoff_s
         while not self._stopping:
+            began = None
             try:
                 await self.connect()
-            except Exception as exc:  # OSError, a timeout, or no heap for it now
-                self._close()
-                # Half the wait plus a random share of the other half: boards
-                # that lost the same broker come back spread out.
-                wait = backoff / 2 + backoff / 2 * os.urandom(1)[0] / 255
-                print("splitdash: MQTT broker %s:%d unreachable (%s); retrying in %.1f s"
-                      % (self.host, self.port, _reason(exc), wait))
-                backoff = min(backoff * 2, self.backoff_max_s)
-                await asyncio.sleep(wait)
-                continue
-            backoff = self.backoff_s
-            # Both beside the reading, which their acknowledgements need.
-            tasks = [asyncio.create_task(self._ping())]
-            if on_connect:
-                tasks.append(asyncio.create_task(self._start(on_connect)))
-            try:
-                await self._read()
-            except Exception as exc:
-                if not self._stopping:
-                    print("splitdash: MQTT connection lost (%s)" % _reason(exc))
+                began = time.time()
+                if self._stopping:  # disconnect() came during the connect
+                    break
+                await self._serve(on_connect)
+            except Exception as exc:  # OSError, a timeout, a bad packet, or no heap for it now
+                lost = exc
+                # Ended by the broker: the stream is not closed on our side.
+                by_broker = self._stream is not None and isinstance(exc, EOFError)
             finally:
-                for task in tasks:
-                    task.cancel()
-                self._close()
+                await self._close()
+            if self._stopping:
+                break
+            if began is not None and time.time() - began >= self.stable_s:
+                backoff = self.backoff_s
+            elif by_broker and (self._told is None or time.time() - self._told >= 60):
+                # Dropped by the broker as soon as it was in: a client with
+                # the same id came, and the broker keeps the newer one.
+                self._told = time.time()
+                print("splitdash: MQTT: another client took over %s; is the node id set twice?"
+                      % self.client_id)
+            # Half the wait plus a random share of the other half: boards
+            # that lost the same broker come back spread out.
+            wait = backoff / 2 + backoff / 2 * os.urandom(1)[0] / 255
+            print("splitdash: MQTT %s (%s); retrying in %.1f s" % (
+                "connection lost" if began is not None
+                else "broker %s:%d unreachable" % (self.host, self.port), _reason(lost), wait))
+            backoff = min(backoff * 2, self.backoff_max_s)
+            await asyncio.sleep(wait)
+
+    async def _serve(self, on_connect):
+        # Both beside the reading, which their acknowledgements need.
+        tasks = [asyncio.create_task(self._ping())]
+        if on_connect:
+            tasks.append(asyncio.create_task(self._start(on_connect)))
+        try:
+            await self._read()
+        finally:
+            # Before the socket is closed: no task is left waiting on it.
+            for task in tasks:
+                task.cancel()
 
     async def _start(self, on_connect):
         try:
             await on_connect()
         except Exception as exc:
             print("splitdash: MQTT set-up failed (%s)" % _reason(exc))
-            self._close()  # ends the reading: the next connection tries again
+            await self._close()  # ends the reading: the next connection tries again
 
     async def connect(self):
         self.attempts += 1
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port), self.timeout_s)
-        self._stream = (reader, writer)
-        flags = 0x02  # clean session: subscriptions are made anew each time
-        payload = _text(self.client_id)
-        if self.will:
-            topic, message, retain = self.will
-            flags |= 0x04 | (0x20 if retain else 0)
-            payload += _text(topic) + _text(message)
-        if self.user is not None:
-            flags |= 0x80
-            payload += _text(self.user)
-            if self.password is not None:
-                flags |= 0x40
-                payload += _text(self.password)
-        await self._send(_packet(_CONNECT, _text("MQTT") + struct.pack(
-            "!BBH", 4, flags, self.keepalive_s) + payload))
-        kind, body = await asyncio.wait_for(self._receive(), self.timeout_s)
-        if kind != _CONNACK or len(body) != 2:
-            raise MqttError("the broker answered with something else than CONNACK")
-        if body[1]:
-            code = body[1]
-            raise MqttError("the broker refused: " + (
-                _REFUSALS[code] if code < len(_REFUSALS) else "code %d" % code))
-        self.connected = True
+        self._stream = await asyncio.open_connection(self.host, self.port)
+        try:
+            flags = 0x02  # clean session: subscriptions are made anew each time
+            payload = _text(self.client_id)
+            if self.will:
+                topic, message, retain = self.will
+                flags |= 0x04 | (0x20 if retain else 0)
+                payload += _text(topic) + _text(message)
+            if self.user is not None:
+                flags |= 0x80
+                payload += _text(self.user)
+                if self.password is not None:
+                    flags |= 0x40
+                    payload += _text(self.password)
+            await self._send(_packet(_CONNECT, _text("MQTT") + struct.pack(
+                "!BBH", 4, flags, self.keepalive_s) + payload))
+            kind, body = await asyncio.wait_for(self._receive(), self.timeout_s)
+            if kind != _CONNACK or len(body) != 2:
+                raise MqttError("the broker answered with something else than CONNACK")
+            if body[1]:
+                code = body[1]
+                raise MqttError("the broker refused: " + (
+                    _REFUSALS[code] if code < len(_REFUSALS) else "code %d" % code))
+            self.connected = True
+        finally:
+            if not self.connected:  # refused, timed out or cancelled: nothing left open
+                await self._close()
 
     async def publish(self, topic, payload, retain=False, qos=0):
         """Publish; with ``qos=1`` wait until the broker has it."""
@@ -173,7 +202,7 @@ class MqttClient:
                 await self._send(_DISCONNECT)
             except (OSError, asyncio.TimeoutError):
                 pass
-        self._close()
+        await self._close()
 
     # ---- the connection ------------------------------------------------------
 
@@ -249,11 +278,17 @@ class MqttClient:
             await asyncio.sleep(self.keepalive_s / 2)
             await self._send(_PINGREQ)
 
-    def _close(self):
+    async def _close(self):
+        """Close the socket for good: on MicroPython only wait_closed()
+        does, at once; CPython closes it once what was written is out."""
         self.connected = False
-        if self._stream is not None:
-            self._stream[1].close()
-            self._stream = None
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream[1].close()
+            try:
+                await stream[1].wait_closed()
+            except Exception:  # reset, or closed already: nothing is left open either way
+                pass
 
 
 def _reason(exc):
