@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import BOARD, ROOT, run_micropython
 from test_mqtt import Observer, broker  # noqa: F401  (fixture)
 
 #: Backoff of these tests: short, so that several waits pass in seconds.
@@ -259,3 +259,125 @@ def test_a_restarted_broker_gets_the_client_back_with_nothing_leaked(runtime, st
     announced, _ = outage(client, broker.port, broker, len(waits(client.output())), 1)
     assert announced[0] <= BACKOFF_S + 0.05, announced
     assert "Traceback" not in client.output(), client.output()
+
+
+# ---- every way a connection ends --------------------------------------------
+
+# What a broker does after reading a CONNECT, one connection each, in order.
+# mosquitto does none of the bad ones: a socket of the test plays it.
+CONNACK = b"\x20\x02\x00\x00"
+ENDINGS = (
+    ("refused", b"\x20\x02\x00\x05", "the broker refused: not authorized"),
+    ("no CONNACK", b"", "unreachable (TimeoutError)"),
+    ("malformed", CONNACK + b"\x30\xff\xff\xff\xff\x01", "malformed packet length"),
+    ("oversized", CONNACK + b"\x30\xd0\x0f", "a 2000-byte packet, over max_packet"),
+    # As soon as it was accepted: what a client taking over the id causes.
+    ("closed by the broker", CONNACK, "another client took over endings"),
+    ("pings unanswered", CONNACK, "connection lost (TimeoutError)"),
+)
+
+ENDINGS_CLIENT = """
+import asyncio
+import os
+import sys
+sys.path.insert(0, %(path)r)
+from mqtt_client import MqttClient
+
+MqttClient.timeout_s = 0.3
+MqttClient.keepalive_s = 1
+MqttClient.backoff_s = 0.05
+client = MqttClient("127.0.0.1", %(port)d, "endings")
+
+
+def files():
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def main():
+    before = files()
+    asyncio.create_task(client.run())
+    # The endings, then a connection that stays, ended by disconnect().
+    for _ in range(400):
+        if client.attempts > %(endings)d and client.connected:
+            break
+        await asyncio.sleep(0.05)
+    connected = files()
+    await client.disconnect()
+    print("FILES", before, connected, files())
+
+asyncio.run(main())
+"""
+
+
+def read_packet(sock):
+    """The type of the next packet, None once the client has closed."""
+    try:
+        first = sock.recv(1)
+    except ConnectionResetError:  # closed with bytes of ours unread
+        return None
+    if not first:
+        return None
+    length = shift = 0
+    while True:
+        byte = sock.recv(1)[0]
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    body = b""
+    while len(body) < length:
+        body += sock.recv(length - len(body))
+    return first[0]
+
+
+def hostile_broker(listener, done):
+    """Answer each connection as ENDINGS says, then keep the last one
+    (answering its pings) until the client leaves."""
+    for name, answer, _ in ENDINGS + (("stays", CONNACK, None),):
+        sock = listener.accept()[0]
+        sock.settimeout(10)
+        with sock:
+            assert read_packet(sock) == 0x10
+            sock.sendall(answer)
+            if name == "closed by the broker":
+                continue
+            # Until the client closes it: pings answered only by the last.
+            while True:
+                kind = read_packet(sock)
+                if kind is None or kind == 0xE0:
+                    break
+                if kind == 0xC0 and name == "stays":
+                    sock.sendall(b"\xd0\x00")
+    done.append(True)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_every_way_a_connection_ends_closes_its_socket(runtime):
+    import socket
+    import threading
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(20)
+    done = []
+    server = threading.Thread(target=hostile_broker, args=(listener, done), daemon=True)
+    server.start()
+    try:
+        path = os.path.join(BOARD, "lib") if runtime == "micropython" else os.path.join(ROOT, "device")
+        script = ENDINGS_CLIENT % {"path": path, "port": listener.getsockname()[1],
+                                   "endings": len(ENDINGS)}
+        if runtime == "micropython":
+            out = run_micropython(["-c", script])
+        else:
+            out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                 timeout=60)
+        server.join(10)
+    finally:
+        listener.close()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert done, out.stdout
+    for name, _, said in ENDINGS:
+        assert said in out.stdout, (name, out.stdout)
+    before, connected, after = (int(n) for n in out.stdout.split("FILES")[1].split())
+    # One socket while connected; none left by the six endings nor by disconnect().
+    assert (connected, after) == (before + 1, before), out.stdout
