@@ -35,8 +35,8 @@ ROM = os.path.join(ROOT, "build", "rom")
 IMAGE = os.path.join(ROOT, "build", "rom.romfs")
 #: What goes into the image where the board has a ROMFS partition: the code,
 #: which runs from there in place. www/ stays on the filesystem: served a
-#: buffer at a time, it costs no heap there, and it would not fit a 128 KB
-#: partition (ESP32's partitions-4MiB-romfs.csv).
+#: buffer at a time, it holds no heap there, it measured no better in the
+#: image (README, "Code in ROMFS"), and it would not fit a 128 KB partition.
 ROM_FOLDERS = ("lib",)
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), "mpremote")
 DEFAULT_CONFIG = os.path.join(ROOT, "device", "config.local.json")
