@@ -1,7 +1,9 @@
 # splitdash: `make demo` runs the demo device on the MicroPython unix port,
 # `make test` runs the whole suite. Both set everything up on a fresh clone.
 # `make demo MQTT=host[:port]` also puts the demo's widgets on that MQTT broker.
-# A board on USB: `make deploy DEVICE=/dev/ttyACM0` puts the dashboard on it,
+# A board on USB: `make deploy DEVICE=/dev/ttyACM0` puts the dashboard on it
+# (its code in the board's ROMFS partition where it has one; DEPLOY_ARGS=--no-romfs
+# keeps it in lib/),
 # `make dev DEVICE=...` runs this tree on it without writing its flash.
 # `make serve DEVICE_URL=http://<board>` serves the page from this machine.
 # `make bench` compares splitdash with its peers (docs/benchmark.md);

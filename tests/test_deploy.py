@@ -1,7 +1,12 @@
 """Deploying to a board. The MicroPython unix port's REPL, behind a pair of
 pseudo-terminals, plays the board: its filesystem is a temporary directory
 and mpremote reaches it through a device path, as it would a USB serial port.
-The unix port cannot soft-reset, so mpremote always `resume`s."""
+The unix port cannot soft-reset, so mpremote always `resume`s.
+
+The 64-bit port from PyPI has no ROMFS support, as most boards' stock
+firmware; the 32-bit build in ../shared/micropython32 plays a board with a
+ROMFS partition, kept in a file (MICROPY_ROMFS) that outlives its process as
+flash outlives a power cycle."""
 
 import gzip
 import hashlib
@@ -10,6 +15,7 @@ import os
 import re
 import pty
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,15 +35,21 @@ from conftest import BOARD, BOARD_HOST, MICROPYTHON, ROOT, free_port
 
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), "mpremote")
 DEPLOY = os.path.join(ROOT, "tools", "deploy.py")
+MICROPYTHON32 = os.path.join(os.path.dirname(ROOT), "shared", "micropython32", "micropython")
+#: The image deploy builds from build/board/lib.
+IMAGE = os.path.join(ROOT, "build", "rom.romfs")
 
 
 class PtyBoard:
     """The unix port's REPL on one pseudo-terminal, its bytes pumped to and
     from a second one whose device path (``port``) mpremote opens."""
 
-    def __init__(self, root):
-        self.root = root
+    def __init__(self, root, micropython=MICROPYTHON, **env):
+        self.root, self.micropython, self.env = root, micropython, env
         os.makedirs(root, exist_ok=True)
+        self._start()
+
+    def _start(self):
         self._board, board_tty = pty.openpty()
         self._host, self._host_tty = pty.openpty()
         # Raw both ends: no newline translation or echo between REPL and mpremote.
@@ -46,9 +58,9 @@ class PtyBoard:
         self.port = os.ttyname(self._host_tty)
         self.output = bytearray()  # what the board printed, for failure reports
         self.proc = subprocess.Popen(
-            [MICROPYTHON, "-X", "heapsize=512K"], stdin=board_tty, stdout=board_tty,
-            stderr=board_tty, cwd=root, env=dict(os.environ, MICROPYPATH=".frozen:lib"),
-            start_new_session=True)
+            [self.micropython, "-X", "heapsize=512K"], stdin=board_tty, stdout=board_tty,
+            stderr=board_tty, cwd=self.root,
+            env=dict(os.environ, MICROPYPATH=".frozen:lib", **self.env), start_new_session=True)
         os.close(board_tty)
         # self._host_tty stays open: a master reads EIO while its slave has no opener.
         self._stopped = False
@@ -88,6 +100,13 @@ class PtyBoard:
         wait_for_port(port, self.proc, lambda: self.output.decode(errors="replace"))
         return SimpleNamespace(port=port, url="http://127.0.0.1:%d" % port)
 
+    def restart(self, **env):
+        """A power cycle: a new process on the same files and ROMFS
+        partition, on a new port; ``env`` changes its environment."""
+        self.stop()
+        self.env.update(env)
+        self._start()
+
     def stop(self):
         self.proc.kill()
         self.proc.wait()
@@ -112,6 +131,16 @@ def wait_for_port(port, proc, output):
 @pytest.fixture
 def board(tmp_path):
     b = PtyBoard(str(tmp_path / "board"))
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def rom_board(tmp_path):
+    """A board with a 1 MiB ROMFS partition, erased, kept in ``partition``."""
+    partition = str(tmp_path / "partition.romfs")
+    b = PtyBoard(str(tmp_path / "board"), MICROPYTHON32, MICROPY_ROMFS=partition)
+    b.partition = partition
     yield b
     b.stop()
 
@@ -161,6 +190,8 @@ def test_deploy_copies_what_differs_and_the_board_serves_the_dashboard(board, tm
                              "DEPLOY_ARGS=--no-reset"], cwd=ROOT, capture_output=True,
                             text=True, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
+    # Its firmware has no ROMFS (vfs.rom_ioctl), as most boards' stock firmware.
+    assert "no ROMFS partition on this board" in result.stdout
     expected = tree_hashes(BOARD)
     with open(config, "rb") as f:
         expected["config.json"] = hashlib.sha256(f.read()).hexdigest()
@@ -222,6 +253,106 @@ def test_deploy_copies_what_differs_and_the_board_serves_the_dashboard(board, tm
     assert page.widget("temperature").count() == 1
     assert {urlparse(url).hostname for url in page.requests} == {BOARD_HOST}
     assert not page.errors
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def build_image(tmp_path, files):
+    """A ROMFS image (mpremote romfs build) of ``files``: {path: text}."""
+    source = tmp_path / "image"
+    for path, text in files.items():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text(text)
+    out = str(tmp_path / "image.romfs")
+    subprocess.run([MPREMOTE, "romfs", "--no-mpy", "-o", out, "build", str(source)],
+                   check=True, capture_output=True)
+    return read_bytes(out)
+
+
+#: Run on a board: where its dashboard's modules are loaded from.
+MODULE_FILES = ("import json, dashboard, server, static_files, microdot, dashschema.kinds\n"
+                "print(json.dumps([m.__file__ for m in (dashboard, server, static_files, "
+                "microdot, dashschema.kinds)]))")
+
+
+def test_deploy_puts_the_code_in_romfs_and_the_board_runs_it_from_there(rom_board, tmp_path):
+    board = rom_board
+    # A board deployed before: its code as .mpy in lib/, an older image in
+    # its partition.
+    with open(board.partition, "wb") as f:
+        f.write(build_image(tmp_path, {"lib/dashboard.py": "raise ImportError('old')\n"}))
+    shutil.copytree(os.path.join(BOARD, "lib"), os.path.join(board.root, "lib"))
+    board.restart()
+    port = free_port()
+    config = write_config(tmp_path / "config.json", title="From flash", port=port)
+    result = deploy("--config", config, "--no-reset", board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "writing the ROMFS image" in result.stdout
+    # The partition holds the image of build/board/lib; the filesystem holds
+    # the rest, and no module that would shadow /rom/lib.
+    image = read_bytes(IMAGE)
+    assert read_bytes(board.partition).startswith(image)
+    expected = dict((p, h) for p, h in tree_hashes(BOARD).items() if not p.startswith("lib"))
+    expected["config.json"] = hashlib.sha256(read_bytes(config)).hexdigest()
+    assert board.files() == expected
+    assert not os.path.exists(os.path.join(board.root, "lib"))
+
+    # Restarted, the board mounts the image at /rom and imports from it.
+    board.restart()
+    files = json.loads(board.mpremote("exec", MODULE_FILES).stdout)
+    assert all(f.startswith("/rom/lib/") and f.endswith(".mpy") for f in files), files
+
+    # Nothing changed: nothing is written, to the partition or the filesystem.
+    partition_mtime = os.stat(board.partition).st_mtime_ns
+    before = board.mtimes()
+    result = deploy("--config", config, "--no-reset", board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ROMFS image (%.1f KB) up to date" % (len(image) / 1024) in result.stdout
+    assert "copying 0 " in result.stdout and "removing 0" in result.stdout
+    assert os.stat(board.partition).st_mtime_ns == partition_mtime
+    assert read_bytes(board.partition).startswith(image)
+    assert board.mtimes() == before
+
+    # main.py starts the dashboard from the image: page, schema and bundle.
+    device = board.run_app(port)
+    status, headers, body = get(device.url + "/", {"Accept-Encoding": "gzip"})
+    assert status == 200 and b"py/main.py" in gzip.decompress(body)
+    status, _, body = get(device.url + "/schema")
+    assert status == 200 and json.loads(body)["title"] == "From flash"
+    status, headers, body = get(device.url + "/style.css", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert body == read_bytes(os.path.join(BOARD, "www", "style.css.gz"))
+
+
+def test_deploy_leaves_romfs_alone_when_told_or_when_the_image_does_not_fit(rom_board,
+                                                                           tmp_path):
+    board = rom_board
+    # The partition holds the application's own image.
+    own = build_image(tmp_path, {"fonts/big.txt": "the application's own data\n"})
+    with open(board.partition, "wb") as f:
+        f.write(own)
+    board.restart()
+    config = write_config(tmp_path / "config.json", port=free_port())
+    result = deploy("--config", config, "--no-reset", "--no-romfs", board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ROMFS" not in result.stdout
+    assert read_bytes(board.partition) == own
+    files = board.files()
+    assert "lib/dashboard.mpy" in files and "lib/microdot/microdot.mpy" in files
+
+    # A partition smaller than the image: the code stays in lib/.
+    board.restart(MICROPY_ROMFS_SIZE="16384")
+    partition_mtime = os.stat(board.partition).st_mtime_ns
+    result = deploy("--config", config, "--no-reset", board.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "larger than the board's partition (16.0 KB): it goes to lib/" in result.stdout
+    assert "copying 0 " in result.stdout and "removing 0" in result.stdout
+    assert read_bytes(board.partition) == own
+    assert os.stat(board.partition).st_mtime_ns == partition_mtime
+    assert board.files() == files
 
 
 def test_deploy_keeps_the_values_the_board_saved(board, tmp_path):

@@ -1,10 +1,14 @@
 """Puts the dashboard on a board over its USB serial port, with mpremote.
 
-    python tools/deploy.py [--config FILE] [--no-reset] PORT
+    python tools/deploy.py [--config FILE] [--no-reset] [--no-romfs] PORT
         Builds build/board, copies to the board what differs from it (main.py,
         lib/*.mpy, www/ and config.json from FILE), removes what the build no
         longer has from the board's lib/ and www/, then resets the board so
-        main.py starts the dashboard.
+        main.py starts the dashboard. On a board with a ROMFS partition, lib/
+        goes there instead, as one image (mpremote romfs deploy), written only
+        when it differs from the partition's, and the board's lib/ is emptied:
+        a module there would shadow its copy in /rom/lib. --no-romfs keeps the
+        code in lib/ and leaves the partition alone.
     python tools/deploy.py --dev [--config FILE] [--resume] PORT
         Builds and runs the app on the board from the laptop's disk
         (mpremote mount): nothing is written to the board's flash.
@@ -26,6 +30,14 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARD = os.path.join(ROOT, "build", "board")
 DEV = os.path.join(ROOT, "build", "dev")
+#: The ROMFS image's source folder (mounted at /rom on the board) and the image.
+ROM = os.path.join(ROOT, "build", "rom")
+IMAGE = os.path.join(ROOT, "build", "rom.romfs")
+#: What goes into the image where the board has a ROMFS partition: the code,
+#: which runs from there in place. www/ stays on the filesystem: served a
+#: buffer at a time, it holds no heap there, it measured no better in the
+#: image (README, "Code in ROMFS"), and it would not fit a 128 KB partition.
+ROM_FOLDERS = ("lib",)
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), "mpremote")
 DEFAULT_CONFIG = os.path.join(ROOT, "device", "config.local.json")
 CONFIG_NAME = "config.json"
@@ -63,6 +75,21 @@ def _walk(p):
         _sum(p)
 for p in %r:
     _walk(p)
+"""
+
+# Run on the board after HASH_SCRIPT: "r <size> <sha256>" of its ROMFS
+# partition (the first given number of bytes hashed, in place), nothing when
+# it has none. mpremote romfs query asks the same way.
+ROMFS_SCRIPT = """
+try:
+    import vfs
+    d = vfs.rom_ioctl(2, 0) if vfs.rom_ioctl(1) > 0 else -1
+except (ImportError, AttributeError):
+    d = -1
+if not isinstance(d, int):
+    n = d.ioctl(4, 0) * d.ioctl(5, 0) if hasattr(d, 'ioctl') else len(d)
+    h = hashlib.sha256(memoryview(d)[:min(n, %d)])
+    print('r', n, binascii.hexlify(h.digest()).decode())
 """
 
 
@@ -144,18 +171,55 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def board_state(port, files):
-    """({path: sha256}, {folder}) of what the board holds of ours."""
+def build_image():
+    """The ROMFS image of build/board's ROM_FOLDERS, built by mpremote."""
+    shutil.rmtree(ROM, ignore_errors=True)
+    for folder in ROM_FOLDERS:
+        shutil.copytree(os.path.join(BOARD, folder), os.path.join(ROM, folder))
+    # Already .mpy, compiled -O3 by the build.
+    subprocess.run([MPREMOTE, "romfs", "--no-mpy", "-o", IMAGE, "build", ROM], check=True,
+                   stdout=subprocess.DEVNULL)
+    with open(IMAGE, "rb") as f:
+        return f.read()
+
+
+def board_state(port, files, image_size):
+    """({path: sha256}, {folder}, rom) of what the board holds of ours; rom
+    is (partition size, sha256 of its first ``image_size`` bytes), or None
+    when the board has no ROMFS partition."""
     tops = sorted(set(p.split("/")[0] for p in files) | set(MANAGED))
-    output = mpremote(port, ["exec", HASH_SCRIPT % tops], capture=True)
-    hashes, folders = {}, set()
+    output = mpremote(port, ["exec", HASH_SCRIPT % tops + ROMFS_SCRIPT % image_size],
+                      capture=True)
+    hashes, folders, rom = {}, set(), None
     for line in output.splitlines():
         if line.startswith("f "):
             _, digest, path = line.split(" ", 2)
             hashes[path] = digest
         elif line.startswith("d "):
             folders.add(line[2:])
-    return hashes, folders
+        elif line.startswith("r "):
+            _, size, digest = line.split()
+            rom = int(size), digest
+    return hashes, folders, rom
+
+
+def romfs_plan(rom, image):
+    """(mpremote commands, what they do) that put ``image`` in the board's
+    ROMFS partition; None when the code must go to lib/ instead."""
+    kb = len(image) / 1024
+    if rom is None:
+        print("deploy: no ROMFS partition on this board: the code goes to lib/ as .mpy "
+              "(README: \"Code in ROMFS\")")
+        return None
+    size, digest = rom
+    if len(image) > size:
+        print("deploy: the code's ROMFS image (%.1f KB) is larger than the board's partition "
+              "(%.1f KB): it goes to lib/ as .mpy" % (kb, size / 1024))
+        return None
+    if digest == hashlib.sha256(image).hexdigest():
+        return [], "ROMFS image (%.1f KB) up to date" % kb
+    return [["romfs", "deploy", IMAGE]], "writing the ROMFS image (%.1f KB of %.1f KB)" % (
+        kb, size / 1024)
 
 
 def parents(path):
@@ -187,16 +251,24 @@ def _shown(path):
     return path if inside.startswith("..") else inside
 
 
-def deploy(port, config, reset):
+def deploy(port, config, reset, romfs=True):
     check_port(port)
     config = read_config(config)
     build()
+    image = build_image() if romfs else b""
     files = local_files(config)
-    hashes, folders = board_state(port, files)
+    hashes, folders, rom = board_state(port, files, len(image))
+    rom_plan = romfs_plan(rom, image) if romfs else None
+    if rom_plan:
+        files = dict((p, f) for p, f in files.items() if p.split("/")[0] not in ROM_FOLDERS)
     commands, copy, removed = plan(files, hashes, folders)
     size = sum(os.path.getsize(files[p]) for p in copy)
-    print("deploy: %d of %d files up to date on %s; copying %d (%.1f KB), removing %d"
-          % (len(files) - len(copy), len(files), port, len(copy), size / 1024, len(removed)))
+    print("deploy: %d of %d files up to date on %s; copying %d (%.1f KB), removing %d%s"
+          % (len(files) - len(copy), len(files), port, len(copy), size / 1024, len(removed),
+             "; " + rom_plan[1] if rom_plan else ""))
+    if rom_plan:
+        # First: the code is in the image before its copies leave lib/.
+        commands = rom_plan[0] + commands
     if reset:
         commands.append(["reset"])
     if commands:
@@ -204,6 +276,9 @@ def deploy(port, config, reset):
     if reset:
         print("deploy: done; the board restarts into the dashboard "
               "(`mpremote connect %s repl` shows its address)" % port)
+    elif rom_plan and rom_plan[0]:
+        print("deploy: done; the board mounts the new ROMFS image when it restarts "
+              "(a soft reset is enough)")
     else:
         print("deploy: done")
 
@@ -230,6 +305,8 @@ def main():
                         help="settings file written to the board as config.json")
     parser.add_argument("--no-reset", action="store_true",
                         help="leave the board at its REPL after copying")
+    parser.add_argument("--no-romfs", action="store_true",
+                        help="the code in lib/ even where the board has a ROMFS partition")
     parser.add_argument("--dev", action="store_true",
                         help="run from the laptop's disk with mpremote mount")
     parser.add_argument("--resume", action="store_true",
@@ -239,7 +316,7 @@ def main():
         if args.dev:
             dev(args.port, args.config, args.resume)
         else:
-            deploy(args.port, args.config, not args.no_reset)
+            deploy(args.port, args.config, not args.no_reset, not args.no_romfs)
     except DeployError as exc:
         sys.exit("deploy: " + str(exc))
     except KeyboardInterrupt:
