@@ -3,13 +3,16 @@
 # `make demo MQTT=host[:port]` also puts the demo's widgets on that MQTT broker.
 # A board on USB: `make deploy DEVICE=/dev/ttyACM0` puts the dashboard on it,
 # `make dev DEVICE=...` runs this tree on it without writing its flash.
-# `make serve DEVICE_URL=http://<board>` serves the page from this machine.
+# `make serve DEVICE_URL="http://<board> [name=http://<board>...]"` (or
+# BOARDS=boards.json) runs the hub: every board's page, their history in
+# $(HUB_DB), a fleet page; SERVE_ARGS="--host 0.0.0.0 --keep-days 30" and so on.
 # `make bench` compares splitdash with its peers (docs/benchmark.md);
 # `make bench MICROPYTHON32=<binary>` adds heap figures taken with another
 # micropython, such as a 32-bit build with a board's object sizes (several,
 # space-separated: a build with splitdash frozen in, say).
 # `make soak` runs the demo for 10 minutes under pages and writes.
 PORT ?= 8000
+HUB_DB ?= hub.sqlite
 HEAP ?= 256K
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -44,7 +47,7 @@ dev: setup
 	@$(PY) tools/deploy.py --dev --config $(CONFIG) $(DEPLOY_ARGS) $(DEVICE)
 
 serve: build
-	@$(PY) tools/serve.py --port $(PORT) $(DEVICE_URL)
+	@$(PY) tools/serve.py --port $(PORT) --db $(HUB_DB) $(if $(BOARDS),--boards $(BOARDS)) $(DEVICE_URL) $(SERVE_ARGS)
 
 bench:
 	@tools/setup.sh --with-browser --with-valgrind --with-broker

@@ -185,9 +185,17 @@ class Tabs:
             panel.hidden = n != chosen
 
 
+def board_path():
+    """Where the page's board answers: "" when the board serves the page,
+    "/b/<name>" on a hub serving several boards."""
+    path = str(window.location.pathname)
+    return path[:path.rfind("/")]
+
+
 async def start():
     ThemeSwitch()
-    link = DeviceLink("", None, None)
+    base = board_path()
+    link = DeviceLink(base, None, None)
     page = Page(link)
     link.on_state = page.show
     link.on_status = page.set_status
@@ -201,7 +209,7 @@ async def start():
         link.token = None
         asyncio.create_task(start_again_if_locked())
 
-    token = BoardToken(forgotten)
+    token = BoardToken(forgotten, base)
     token.take_from_address()
     link.token = token.value
     link.ask_token = token.ask
