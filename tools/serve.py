@@ -3,14 +3,14 @@
     python tools/serve.py http://<board> [name=http://<board> ...] [--boards boards.json]
                           [--port 8000] [--host 127.0.0.1] [--token T]
                           [--db hub.sqlite] [--keep-days 30] [--no-history]
-    python tools/serve.py export --db hub.sqlite BOARD [WIDGET] [--from -24h] [--to now]
+    python tools/serve.py export --db hub.sqlite BOARD [WIDGET] [--from 24h] [--to now]
 
 The fleet page is at ``/``, each board's page at ``/b/<name>/``, the bundle
 from build/board/www. The hub reads one stream per board, whatever the
 pages open on it, and keeps every value in SQLite (see tools/hub/).
 ``export`` writes the CSV of a board, or of one of its widgets, from the
 database, hub running or not. Times: ISO 8601 (UTC unless it says), ``now``
-or ago as ``-90s``, ``-15m``, ``-24h``, ``-7d``.
+or how long ago: ``90s``, ``15m``, ``24h``, ``7d``.
 """
 
 import argparse
@@ -41,8 +41,8 @@ def when(text):
     """ms since the epoch of a --from/--to."""
     if text == "now":
         return history.now_ms()
-    if text.startswith("-") and text[-1:] in UNITS_S:
-        return history.now_ms() - int(float(text[1:-1]) * UNITS_S[text[-1]] * 1000)
+    if text[-1:] in UNITS_S and text[:-1].lstrip("-").replace(".", "", 1).isdigit():
+        return history.now_ms() - int(float(text[:-1].lstrip("-")) * UNITS_S[text[-1]] * 1000)
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
@@ -62,7 +62,7 @@ def export(argv):
     parser.add_argument("board")
     parser.add_argument("widget", nargs="?")
     parser.add_argument("--db", default="hub.sqlite")
-    parser.add_argument("--from", dest="start", default="-24h")
+    parser.add_argument("--from", dest="start", default="24h")
     parser.add_argument("--to", dest="end", default="now")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)

@@ -39,7 +39,7 @@ def board_entry(link):
     title = m.schema.get("title") if m.schema else None
     return {"name": link.name, "title": title or link.name, "state": link.state,
             "since": link.since, "last_seen": link.last_seen, "reason": link.reason,
-            "values": values, "pages": link.pages}
+            "values": values, "pages": link.pages, "dropped": link.dropped}
 
 
 def fleet(links):

@@ -203,8 +203,10 @@ def parse(data):
         raise BadMessage("%s is not JSON" % name)
     try:
         return json.loads(data, parse_constant=refuse)
+    except BadMessage:
+        raise
     except ValueError as exc:
-        raise BadMessage(str(exc))
+        raise BadMessage("not JSON: %s" % exc)
 
 
 def encode(message):
