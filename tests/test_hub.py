@@ -140,6 +140,18 @@ def test_the_fleet_page_shows_both_boards_and_a_change_reaches_its_card(
     page.page.wait_for_selector("body[data-state=live]", timeout=30000)
     assert page.page.url.endswith("/b/a/")
     assert page.widget("mode").locator("select").input_value() == "on"
+    # It learned from its schema that the hub keeps history: a chart offers
+    # ranges past the board's ring, a reading its last day.
+    chart = page.widget("temperature_history")
+    chart.locator("button[data-range='3600']").click()
+    chart.locator("button[data-range='3600'][aria-pressed=true]").wait_for(timeout=10000)
+    assert "export.csv?widget=temperature_history&range=3600" in \
+        chart.locator(".history a").get_attribute("href")
+    reading = page.widget("temperature")
+    reading.locator(".history button").click()
+    reading.locator(".spark svg path").wait_for(timeout=10000, state="attached")
+    assert reading.locator(".spark svg path").get_attribute("d").startswith("M0.0 ")
+    assert not chart.locator(".card-error").inner_text()
     assert not page.errors
 
 
@@ -147,7 +159,8 @@ def test_history_ranges_csv_and_gaps(start_device, hubs, tmp_path):
     db = str(tmp_path / "hub.sqlite")
     device = start_device(script(tmp_path, "app.py", RECORDED_BOARD), cwd=str(tmp_path))
     hub = hubs("r=" + device.url, "--db", db)
-    hub.wait_for(lambda: hub.board("r")["state"] == "online", "the board answering")
+    hub.wait_for(lambda: "x" in json.loads(hub.request("/b/r/data")[2]).get("values", {}),
+                 "the board's first message on the hub")
     for x in (10, 20, 30, 40, 50):
         write(device, x=x)
         # Each value reaches the hub before the next is set: none is coalesced.

@@ -52,6 +52,7 @@ def test_the_page_works_through_the_laptop_and_shows_the_board_going_away(
     page = open_page(SimpleNamespace(port=server.port), "/b/board/").wait_ready()
     assert page.page.title() == "Greenhouse"
     assert page.widget("wind").count() == 1
+    assert page.page.locator(".history").count() == 0  # this hub keeps none
     # Every request went to the hub, none to the board or elsewhere.
     assert {urlparse(url).netloc for url in page.requests} == \
         {"%s:%d" % (BOARD_HOST, server.port)}
