@@ -11,6 +11,8 @@
 # micropython, such as a 32-bit build with a board's object sizes (several,
 # space-separated: a build with splitdash frozen in, say).
 # `make soak` runs the demo for 10 minutes under pages and writes.
+# `make bench-hub` takes the hub's figures (recording, a 7-day range, a
+# board's cost with pages on the hub against pages on the board).
 PORT ?= 8000
 HUB_DB ?= hub.sqlite
 HEAP ?= 256K
@@ -23,7 +25,7 @@ MICROPYPATH := .frozen:lib
 # device/config.example.json).
 CONFIG ?= device/config.local.json
 
-.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle
+.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub
 
 setup:
 	@tools/setup.sh
@@ -63,6 +65,10 @@ bench-bundle:
 	@$(PY) bench/bundle_budget.py
 	@$(PY) bench/bundle_budget.py --laptop
 	@$(PY) bench/chart_smoothness.py
+
+bench-hub:
+	@tools/setup.sh --with-valgrind
+	@$(PY) bench/hub_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build

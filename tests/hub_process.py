@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from conftest import ROOT, free_port
 
 SERVE = os.path.join(ROOT, "tools", "serve.py")
@@ -97,3 +99,18 @@ def read_db(path, query, args=()):
         return db.execute(query, args).fetchall()
     finally:
         db.close()
+
+
+@pytest.fixture
+def hubs():
+    """Start hubs: hubs(serve.py's arguments..., port=None)."""
+    started = []
+
+    def start(*args, port=None):
+        hub = HubProcess(list(args), port)
+        started.append(hub)
+        return hub
+    yield start
+    for hub in started:
+        if hub.proc.poll() is None:
+            hub.stop()

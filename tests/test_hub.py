@@ -13,9 +13,7 @@ import textwrap
 import time
 from types import SimpleNamespace
 
-import pytest
-
-from hub_process import SERVE, HubProcess, read_db
+from hub_process import SERVE, hubs, read_db  # noqa: F401 (a fixture)
 
 RECORDED_BOARD = textwrap.dedent("""
     import asyncio, sys
@@ -78,20 +76,6 @@ HOSTILE_BOARD = textwrap.dedent('''
 
     asyncio.run(main())
 ''')
-
-
-@pytest.fixture
-def hubs():
-    started = []
-
-    def start(*args, port=None):
-        hub = HubProcess(list(args), port)
-        started.append(hub)
-        return hub
-    yield start
-    for hub in started:
-        if hub.proc.poll() is None:
-            hub.stop()
 
 
 def script(tmp_path, name, text):

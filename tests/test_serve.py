@@ -12,21 +12,13 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import BOARD, BOARD_HOST
-from hub_process import HubProcess
+from hub_process import hubs  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
-def laptop():
-    started = []
-
-    def start(device_url, *args):
-        server = HubProcess(["board=" + device_url, "--no-history"] + list(args))
-        started.append(server)
-        return server
-    yield start
-    for server in started:
-        if server.proc.poll() is None:
-            server.stop()
+def laptop(hubs):
+    """The hub for one board, named "board", keeping no history."""
+    return lambda device_url: hubs("board=" + device_url, "--no-history")
 
 
 def stream_once(url):

@@ -18,7 +18,6 @@ import asyncio
 import ipaddress
 import os
 import secrets
-import sqlite3
 import sys
 from datetime import datetime, timezone
 
@@ -72,7 +71,7 @@ def export(argv):
         sys.exit("serve: export: %s" % exc)
     if not os.path.exists(args.db):
         sys.exit("serve: export: no database %s" % args.db)
-    db = sqlite3.connect("file:%s?mode=ro" % args.db, uri=True)
+    db = history.open_reader(args.db)
     if not history.newest_series(db, args.board, args.widget):
         sys.exit("serve: export: nothing recorded of %s%s in %s" % (
             args.board, " " + args.widget if args.widget else "", args.db))

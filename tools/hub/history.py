@@ -32,10 +32,11 @@ import asyncio
 import csv
 import io
 import json
+import os
 import sqlite3
 import time
-from contextlib import closing
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS boards (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
@@ -95,7 +96,7 @@ class History:
         self.path = path
         self.keep_days = keep_days
         self.log = log
-        self.db = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
+        self.db = sqlite3.connect(path, isolation_level="DEFERRED")
         self.db.execute("PRAGMA journal_mode=WAL")
         # A commit is on disk when it returns: "confirmed" survives power loss too.
         self.db.execute("PRAGMA synchronous=FULL")
@@ -253,16 +254,14 @@ class History:
     # ---- reading (any thread, a connection of its own) ------------------
 
     def reader(self):
-        db = sqlite3.connect("file:%s?mode=ro" % self.path, uri=True)
-        db.execute("PRAGMA query_only=1")
-        return db
+        return open_reader(self.path)
 
-    def boards(self):
-        """{name: (title, last_ms)} of every board recorded."""
-        with closing(self.reader()) as db:
-            return {name: (title, last) for name, title, last in db.execute(
-                "SELECT name, title, (SELECT MAX(last_ms) FROM runs WHERE board=boards.id) "
-                "FROM boards")}
+
+def open_reader(path):
+    """A read-only connection to a history file."""
+    db = sqlite3.connect("file:%s?mode=ro" % quote(os.path.abspath(path)), uri=True)
+    db.execute("PRAGMA query_only=1")
+    return db
 
 
 def newest_series(db, board, widget=None):
