@@ -328,6 +328,11 @@ class Hub:
         finally:
             for task in tasks:
                 task.cancel()
+            # The pages' streams end as when their board goes offline, so
+            # that no request is left for asyncio to cancel.
+            for link in self.links.values():
+                link.end_pages()
+            await asyncio.sleep(0.1)
             if self.db is not None:
                 self.db.close()
 

@@ -184,10 +184,14 @@ class BoardLink:
             ONLINE: "answers", OFFLINE: "is unreachable: " + reason,
             LOCKED: "is locked: " + reason}[state]))
         if state != ONLINE:
-            self._epoch += 1
-            self._wake()
+            self.end_pages()
             if was == ONLINE and self.history is not None:
                 self.history.gap(self.name, self.since)
+
+    def end_pages(self):
+        """End the pages' streams: they poll, and find the board's state."""
+        self._epoch += 1
+        self._wake()
 
     def _wake(self):
         news, self._news = self._news, asyncio.Event()
