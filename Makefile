@@ -5,13 +5,18 @@
 # (its code in the board's ROMFS partition where it has one; DEPLOY_ARGS=--no-romfs
 # keeps it in lib/),
 # `make dev DEVICE=...` runs this tree on it without writing its flash.
-# `make serve DEVICE_URL=http://<board>` serves the page from this machine.
+# `make serve DEVICE_URL="http://<board> [name=http://<board>...]"` (or
+# BOARDS=boards.json) runs the hub: every board's page, their history in
+# $(HUB_DB), a fleet page; SERVE_ARGS="--host 0.0.0.0 --keep-days 30" and so on.
 # `make bench` compares splitdash with its peers (docs/benchmark.md);
 # `make bench MICROPYTHON32=<binary>` adds heap figures taken with another
 # micropython, such as a 32-bit build with a board's object sizes (several,
 # space-separated: a build with splitdash frozen in, say).
 # `make soak` runs the demo for 10 minutes under pages and writes.
+# `make bench-hub` takes the hub's figures (recording, a 7-day range, a
+# board's cost with pages on the hub against pages on the board).
 PORT ?= 8000
+HUB_DB ?= hub.sqlite
 HEAP ?= 256K
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -22,7 +27,7 @@ MICROPYPATH := .frozen:lib
 # device/config.example.json).
 CONFIG ?= device/config.local.json
 
-.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle
+.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub
 
 setup:
 	@tools/setup.sh
@@ -46,7 +51,7 @@ dev: setup
 	@$(PY) tools/deploy.py --dev --config $(CONFIG) $(DEPLOY_ARGS) $(DEVICE)
 
 serve: build
-	@$(PY) tools/serve.py --port $(PORT) $(DEVICE_URL)
+	@$(PY) tools/serve.py --port $(PORT) --db $(HUB_DB) $(if $(BOARDS),--boards $(BOARDS)) $(DEVICE_URL) $(SERVE_ARGS)
 
 bench:
 	@tools/setup.sh --with-browser --with-valgrind --with-broker
@@ -62,6 +67,10 @@ bench-bundle:
 	@$(PY) bench/bundle_budget.py
 	@$(PY) bench/bundle_budget.py --laptop
 	@$(PY) bench/chart_smoothness.py
+
+bench-hub:
+	@tools/setup.sh --with-valgrind
+	@$(PY) bench/hub_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -104,11 +104,12 @@ def main():
             if args.laptop:
                 port = free_port()
                 laptop = subprocess.Popen(
-                    [sys.executable, os.path.join(ROOT, "tools", "serve.py"), device.url,
-                     "--port", str(port)], stdout=subprocess.PIPE)
+                    [sys.executable, os.path.join(ROOT, "tools", "serve.py"),
+                     "board=" + device.url, "--no-history", "--port", str(port)],
+                    stdout=subprocess.PIPE)
                 laptop.stdout.readline()  # listening
             # A name, not localhost: like a board's address, not a secure context.
-            url = "http://%s:%d/" % (BOARD_HOST, port)
+            url = "http://%s:%d/%s" % (BOARD_HOST, port, "b/board/" if laptop else "")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                         headless=True)

@@ -187,36 +187,38 @@ def test_a_read_token_board_asks_before_drawing_then_goes_live_on_its_stream(
 # ---- files a busy board did not send ---------------------------------------
 
 FLAKY_SERVER = '''
-import json, sys, threading
+import asyncio, json, sys
 sys.path.insert(0, sys.argv[1])
 import serve
+from microdot import Response
+from hub.app import Hub
+from hub.boards import BoardConfig
+from hub.link import BoardLink
 
 BUSY, DROPPED = json.loads(sys.argv[4]), json.loads(sys.argv[5])
 seen = {}
-lock = threading.Lock()  # a thread per request
+hub = Hub([BoardLink(BoardConfig("board", sys.argv[2]), log=lambda line: None)], serve.WWW)
 
 
-class Flaky(serve.Handler):
-    """tools/serve.py's bundle, with the first request for some files
-    answered 503 or closed unanswered, as a busy board does."""
-    protocol_version = "HTTP/1.0"  # as the board: a connection per request
+@hub.app.before_request
+async def flaky(request):
+    """The hub's bundle, with the first request for some files answered
+    503 or closed unanswered, as a busy board does."""
+    path = request.path[len("/b/board"):]
+    path = "/index.html" if path == "/" else path
+    if path in ("/schema", "/data", "/events"):
+        return None
+    seen[path] = times = seen.get(path, 0) + 1
+    print(path, flush=True)
+    if times == 1 and path in BUSY:
+        return Response(b'{"error": "busy, try again", "widget": null}', 503,
+                        {"Retry-After": "1", "Content-Type": "application/json"})
+    if times == 1 and path in DROPPED:
+        return Response.already_handled
+    return None
 
-    def static(self, path):
-        with lock:
-            seen[path] = times = seen.get(path, 0) + 1
-            print(path, flush=True)
-        if times == 1 and path in BUSY:
-            return self.send(503, {"Retry-After": "1", "Content-Type": "application/json"},
-                             b'{"error": "busy, try again", "widget": null}')
-        if times == 1 and path in DROPPED:
-            return
-        return super().static(path)
 
-
-server = serve.Server(("127.0.0.1", int(sys.argv[3])), sys.argv[2])
-server.RequestHandlerClass = Flaky
-print("ready", flush=True)
-server.serve_forever()
+asyncio.run(hub.serve("127.0.0.1", int(sys.argv[3]), lambda: print("ready", flush=True)))
 '''
 
 
@@ -258,7 +260,7 @@ def test_files_refused_or_dropped_once_are_fetched_again(flaky, open_page):
     busy = ["/pyscript.toml", "/py/dashschema/kinds.py", "/py/renderers/card.py"]
     dropped = ["/py/main.py", "/py/device_link.py", bundle_path("/micropython.wasm")]
     server = flaky(busy, dropped)
-    page = open_page(server).wait_ready()
+    page = open_page(server, "/b/board/").wait_ready()
     assert page.widget("wind").count() == 1
     asked = server.stop()
     for path in busy + dropped:
@@ -271,7 +273,7 @@ def test_a_module_that_fails_to_load_starts_the_page_again(flaky, open_page, mod
     # Modules are imported, not fetched (a static import, a dynamic one, one
     # PyScript reports in the page itself): the page loads itself again.
     server = flaky(dropped=[bundle_path(module)])
-    page = open_page(server).wait_ready()
+    page = open_page(server, "/b/board/").wait_ready()
     assert page.widget("wind").count() == 1
     asked = server.stop()
     assert asked.count(bundle_path(module)) == 2

@@ -2,7 +2,7 @@
 
 A board with a token answers 401 to what needs it. The page then asks for
 the token in a small dialog, keeps it in localStorage under a key of the
-board's own (its host), so a reload or another tab does not ask again, and
+board's own (its host, and its path on a hub), so a reload or another tab does not ask again, and
 sends it with every request. "Forget token" drops it from this browser.
 """
 
@@ -13,8 +13,9 @@ from pyscript.ffi import create_proxy
 
 
 class BoardToken:
-    def __init__(self, on_forget):
-        self.key = "splitdash.token." + str(window.location.host)
+    def __init__(self, on_forget, board=""):
+        # A hub serves several boards from one host: each its own token.
+        self.key = "splitdash.token." + str(window.location.host) + board
         self.on_forget = on_forget  # on_forget(): the token is gone
         self.value = None
         self._dialog = None  # built the first time it is needed

@@ -39,6 +39,7 @@ class Page:
         self.cards = {}
         self.boot = None
         self.styled = set()  # kinds whose css is on the page
+        self.history = None  # a hub's history route for this board, if it keeps one
 
     async def load(self):
         while True:
@@ -52,6 +53,8 @@ class Page:
 
     def draw(self, schema):
         self.boot = schema["boot"]
+        if schema.get("history"):
+            self.history = self.link.base + "/" + schema["history"]
         web.page.title = schema["title"]
         web.page["title"].textContent = schema["title"]
         set_accent(schema.get("accent"))
@@ -65,6 +68,8 @@ class Page:
                 sections[group] = web.div(classes=["grid"])
                 order.append(group)
             card = self.card_for(spec)
+            if self.history:
+                offer_history(card, self.history)
             self.cards[spec["id"]] = card
             sections[group].append(card.root)
         named = [g for g in order if g is not None]
@@ -145,6 +150,15 @@ class Page:
         web.page["status"].textContent = STATUS_TEXT[status]
 
 
+def offer_history(card, url):
+    """What a hub keeps of the card's widget, on demand: only then loaded."""
+    try:
+        from renderers import hub_history
+        hub_history.offer(card, url)
+    except Exception as exc:
+        report("history of %r failed" % card.root.getAttribute("data-widget"), exc)
+
+
 class Tabs:
     """Groups as tabs, one shown at a time: a tab list the arrow keys move
     along (the ARIA tabs pattern)."""
@@ -185,9 +199,17 @@ class Tabs:
             panel.hidden = n != chosen
 
 
+def board_path():
+    """Where the page's board answers: "" when the board serves the page,
+    "/b/<name>" on a hub serving several boards."""
+    path = str(window.location.pathname)
+    return path[:path.rfind("/")]
+
+
 async def start():
     ThemeSwitch()
-    link = DeviceLink("", None, None)
+    base = board_path()
+    link = DeviceLink(base, None, None)
     page = Page(link)
     link.on_state = page.show
     link.on_status = page.set_status
@@ -201,7 +223,7 @@ async def start():
         link.token = None
         asyncio.create_task(start_again_if_locked())
 
-    token = BoardToken(forgotten)
+    token = BoardToken(forgotten, base)
     token.take_from_address()
     link.token = token.value
     link.ask_token = token.ask

@@ -30,6 +30,7 @@ class ChartCard(Card):
         self.times = []  # ms, this page's clock
         self.columns = [[] for _ in w.series]  # values or None (a gap)
         self.span = (0, 1)  # the time axis: (start, length) in ms
+        self.keep = w.points  # points held: more while a hub's range is shown
         lines = "".join('<path class="s%d"/>' % (s % 4) for s in range(len(w.series)))
         self.svg = web.div('<svg viewBox="0 0 %d %d" preserveAspectRatio="none" role="img">%s'
                            '<line class="cursor" y1="0" y2="%d"/></svg>' % (W, H, lines, H))
@@ -79,7 +80,7 @@ class ChartCard(Card):
         self.times.extend(now - age for age in points["t"])
         for column, values in zip(self.columns, points["v"]):
             column.extend(None if v is None else v / scale for v in values)
-        excess = len(self.times) - self.widget.points
+        excess = len(self.times) - self.keep
         if excess > 0:
             del self.times[:excess]
             for column in self.columns:
