@@ -1,0 +1,93 @@
+"""Where an app's heap goes, step by step, for bench/heap_breakdown.py: each
+module it loads, imported one at a time in the order of its dependencies,
+then its dashboard and widgets, then serving started. Run in the board's
+folder:
+
+    micropython -m heap_steps six|demo PORT
+
+After each step, once collected, it prints ``STEP <name> <bytes in use>``
+and ``micropython.qstr_info()`` (the interned names). Serving, it waits
+for the harness (``GET /heap``, answered with what it holds then) and then
+for ``GET /quit``.
+"""
+
+import gc
+import sys
+
+import micropython
+
+
+def step(name):
+    gc.collect()
+    print("STEP", name, gc.mem_alloc())
+    micropython.qstr_info()
+
+
+APP = sys.argv[1]
+PORT = int(sys.argv[2])
+step("start")
+import asyncio  # noqa: E402  (frozen: its code is in the firmware)
+step("asyncio")
+from asyncio import StreamReader  # noqa: E402, F401
+step("asyncio.stream")
+import microdot.microdot  # noqa: E402, F401
+step("microdot")
+import dashschema.wire  # noqa: E402, F401
+step("dashschema.wire")
+import dashschema.widget  # noqa: E402, F401
+step("dashschema.widget")
+import dashschema.registry  # noqa: E402, F401
+step("dashschema.registry")
+import server  # noqa: E402, F401
+step("server")
+import live  # noqa: E402, F401
+step("live")
+import saved_state  # noqa: E402, F401
+step("saved_state")
+import static_files  # noqa: E402, F401
+step("static_files")
+import dashboard  # noqa: E402
+step("dashboard")
+import dashschema.kinds  # noqa: E402, F401
+step("dashschema.kinds")
+
+if APP == "six":
+    from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+    dash = dashboard.Dashboard("Six widgets")
+    step("Dashboard()")
+    dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
+    dash.add(Label("status", "Status"))
+    dash.add(Level("tank", "Water tank", min=0, max=100, unit="%"))
+    dash.add(Toggle("fan", "Fan"))
+    dash.add(Slider("led", "LED brightness", min=0, max=100, step=5, unit="%"))
+    dash.add(Button("reset", "Reset"))
+    step("widgets")
+else:
+    for name in ("dashschema.chart", "dashschema.inputs", "dashschema.readouts",
+                 "dashschema.log", "compass", "chart_ring", "log_ring", "sensors_sim"):
+        __import__(name)
+        step(name)
+    import demo  # its Dashboard, its 17 widgets, their rings
+    step("demo")
+    dash = demo.dash
+
+
+async def main():
+    async def serving():
+        await asyncio.sleep_ms(500)
+        step("serving")
+
+    @dash.app.get("/heap")
+    async def heap(request):
+        gc.collect()
+        return {"free": gc.mem_free(), "alloc": gc.mem_alloc()}
+
+    @dash.app.get("/quit")
+    async def quit(request):
+        dash.app.shutdown()
+        return ""
+
+    asyncio.create_task(serving())
+    await dash.serve("127.0.0.1", PORT)
+
+asyncio.run(main())
