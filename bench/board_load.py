@@ -70,6 +70,9 @@ CATCH_UP_S = 20
 #: Free heap (bytes, after a collection) a later round may have less than
 #: the first and still count as not drifting.
 DRIFT_LIMIT = 1024
+#: Seconds a request may wait for its answer to start, or for more of it:
+#: a board serves one in well under a second, or has stopped serving.
+ANSWER_S = 5
 #: Seconds a try may take at most, whatever the device does.
 TRY_LIMIT_S = 600
 
@@ -154,7 +157,7 @@ def exchange(port, method, path, body=None, headers=""):
                 "Content-Length: %d\r\n" % (port, len(data))
     raw = b""
     try:
-        with socket.create_connection(("127.0.0.1", port), 10) as sock:
+        with socket.create_connection(("127.0.0.1", port), ANSWER_S) as sock:
             sock.sendall(head.encode() + b"\r\n" + data)
             while True:
                 chunk = sock.recv(16384)
@@ -184,16 +187,26 @@ class Tally:
         with self.lock:
             self.failures.append(why)
 
-    def fetch(self, port, method, path, body=None, headers=""):
+    def fetch(self, port, method, path, body=None, headers="", parse=False):
         """A request, retried as the page retries it: (status, body), or
-        None once it failed every try (noted)."""
+        None once it failed every try (noted), or once another has (the
+        try has failed: the clients stop at once). ``parse``: the body is
+        JSON, returned parsed; one cut short (an answer sent in parts, with
+        no Content-Length) counts as dropped."""
         with self.lock:
             self.requests += 1
         why = None
         for wait_ms in RETRY_MS + (None,):
+            if self.failures:
+                return None
             try:
                 status, content = exchange(port, method, path, body, headers)
                 if status != 503:
+                    if parse and status != 204:
+                        try:
+                            content = json.loads(content)
+                        except ValueError:
+                            raise Dropped("%s %s: %d, its JSON cut short" % (method, path, status))
                     return status, content
                 why = "%s %s: 503" % (method, path)
             except Dropped as exc:
@@ -236,11 +249,17 @@ class Page(threading.Thread):
         return "?boot=%s&since=%d" % (self.boot, self.version) if self.boot else ""
 
     def run(self):
-        got = self.tally.fetch(self.port, "GET", "/schema")
+        try:
+            self.follow()
+        except Exception as exc:  # what the harness did not foresee: a failure too
+            self.tally.fail("a page: %r" % exc)
+
+    def follow(self):
+        got = self.tally.fetch(self.port, "GET", "/schema", parse=True)
         if got is None or got[0] != 200:
             self.tally.fail("a page's schema: %s" % (got and got[0]))
             return
-        self.poll_s = json.loads(got[1])["poll_s"]
+        self.poll_s = got[1]["poll_s"]
         while not self.stop.is_set():
             if not self.follow_stream():
                 until = time.time() + 10  # DeviceLink.retry_stream_s
@@ -249,11 +268,11 @@ class Page(threading.Thread):
                     self.stop.wait(self.poll_s)
 
     def poll(self):
-        got = self.tally.fetch(self.port, "GET", "/data" + self.since())
+        got = self.tally.fetch(self.port, "GET", "/data" + self.since(), parse=True)
         if got is None:
             return
         if got[0] == 200:
-            self.receive(json.loads(got[1]))
+            self.receive(got[1])
         elif got[0] != 204:
             self.tally.fail("a page's poll answered %d" % got[0])
 
@@ -324,6 +343,8 @@ class Writer(threading.Thread):
 
     def run(self):
         for _ in range(self.count):
+            if self.tally.failures:
+                return
             self.write_once()
             time.sleep(WRITE_PAUSE_S)
 
@@ -333,14 +354,10 @@ class Writer(threading.Thread):
             value = self.random.choice([v for v in self.valid if v != self.value])
         else:
             value = self.random.choice(self.invalid)
-        got = self.tally.fetch(self.port, "POST", "/data", {self.wid: value})
+        got = self.tally.fetch(self.port, "POST", "/data", {self.wid: value}, parse=True)
         if got is None:
             return
-        status, content = got
-        try:
-            answer = json.loads(content)
-        except ValueError:
-            answer = content[:100]
+        status, answer = got
         if valid and status == 200 and isinstance(answer, dict) and "version" in answer:
             self.value = value
             self.applied += 1
@@ -373,12 +390,12 @@ class ColdLoad:
         with ThreadPoolExecutor(BROWSER_CONNECTIONS) as pool:
             if not all(pool.map(lambda pf: self.get(*pf), self.files)):
                 return "a file of the bundle"
-        got = self.tally.fetch(self.port, "GET", "/schema")
+        got = self.tally.fetch(self.port, "GET", "/schema", parse=True)
         if got is None or got[0] != 200:
             return "no schema"
         # Its stream is refused (the open pages hold every slot): its first poll.
-        got = self.tally.fetch(self.port, "GET", "/data")
-        if got is None or got[0] != 200 or "values" not in json.loads(got[1]):
+        got = self.tally.fetch(self.port, "GET", "/data", parse=True)
+        if got is None or got[0] != 200 or "values" not in got[1]:
             return "no state"
         return None
 
@@ -404,9 +421,9 @@ class MicropidashPage(threading.Thread):
     def run(self):
         while not self.stop.is_set():
             for path in ("/data", "/graph-data"):
-                got = self.tally.fetch(self.port, "GET", path)
+                got = self.tally.fetch(self.port, "GET", path, parse=True)
                 if got is not None and got[0] == 200 and path == "/data":
-                    self.values = dict((k, v["value"]) for k, v in json.loads(got[1]).items())
+                    self.values = dict((k, v["value"]) for k, v in got[1].items())
                     self.ready.set()
             self.stop.wait(1.2)
 
@@ -539,7 +556,7 @@ def _back_to_back(app, kb, romfs, folder, micropython, count):
     try:
         def poll(_):
             for _ in range(count):
-                got = tally.fetch(device.port, "GET", "/data")
+                got = tally.fetch(device.port, "GET", "/data", parse=True)
                 if got is not None and got[0] != 200:
                     tally.fail("/data answered %d" % got[0])
         with ThreadPoolExecutor(PAGES) as pool:
@@ -613,10 +630,10 @@ def _serve_load(device, row, contender, load, watch, log):
             if why:
                 return dict(result, why=why)
             if ours:
-                got = tally.fetch(device.port, "GET", "/heap")
+                got = tally.fetch(device.port, "GET", "/heap", parse=True)
                 if got is None or got[0] != 200:
                     return dict(result, why=failed() or "no heap report")
-                report = json.loads(got[1])
+                report = got[1]
                 result["heap"].append(report["free"])
             log("    round %d: %s" % (n + 1, result["heap"][-1:]))
         stop.set()

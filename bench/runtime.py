@@ -45,17 +45,19 @@ FAILURES = ("MemoryError", "Task exception wasn't retrieved")
 
 
 def compile_libraries(folder=BENCH):
-    """micropidash (from its pip package) and the device scripts as .mpy in
-    ``folder``/lib; splitdash and Microdot come from build/board/lib."""
+    """The device scripts as .mpy in ``folder``/lib (run with -m: nothing is
+    compiled on the device), micropidash (from its pip package) in
+    ``folder``/peers, and the ROMFS image; splitdash and Microdot come from
+    build/board/lib."""
     import importlib.util
     package = os.path.dirname(importlib.util.find_spec("micropidash").origin)
-    sources = [(os.path.join(package, name), os.path.join("micropidash", name[:-3] + ".mpy"))
+    sources = [(os.path.join(package, name), os.path.join("peers", "micropidash",
+                                                          name[:-3] + ".mpy"))
                for name in ("__init__.py", "micropidash.py")]
-    # The scripts too, run with -m: nothing is compiled on the device.
-    sources += [(os.path.join(DEVICES, name), name[:-3] + ".mpy")
+    sources += [(os.path.join(DEVICES, name), os.path.join("lib", name[:-3] + ".mpy"))
                 for name in sorted(os.listdir(DEVICES)) if name.endswith(".py")]
     for src, rel in sources:
-        out = os.path.join(folder, "lib", rel)
+        out = os.path.join(folder, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", out, src], check=True)
     romfs_image(folder)
@@ -70,7 +72,7 @@ def romfs_image(folder=BENCH):
     staging = os.path.join(folder, "romfs")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(BOARD_LIB, staging)
-    shutil.copytree(os.path.join(folder, "lib", "micropidash"),
+    shutil.copytree(os.path.join(folder, "peers", "micropidash"),
                     os.path.join(staging, "micropidash"))
     subprocess.run([os.path.join(BIN, "mpremote"), "romfs", "-o",
                     os.path.join(folder, "lib.romfs"), "build", staging],
@@ -147,7 +149,8 @@ class Device:
                  romfs=False, folder=BENCH):
         self.port = free_port()
         lib = os.path.join(folder, "lib")
-        env = dict(os.environ, MICROPYPATH=".frozen:%s:%s" % (lib, BOARD_LIB))
+        env = dict(os.environ, MICROPYPATH=".frozen:%s:%s:%s" % (
+            lib, os.path.join(folder, "peers"), BOARD_LIB))
         if romfs:
             # /rom and /rom/lib come last on sys.path, as on a board.
             env.update(MICROPYPATH=".frozen:" + lib,
