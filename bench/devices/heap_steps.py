@@ -6,9 +6,9 @@ folder:
     micropython -m heap_steps six|demo PORT
 
 After each step, once collected, it prints ``STEP <name> <bytes in use>``
-and ``micropython.qstr_info()`` (the interned names). Serving, it waits
-for the harness (``GET /heap``, answered with what it holds then) and then
-for ``GET /quit``.
+and ``micropython.qstr_info()`` (the interned names); serving, the
+schema's length (``SCHEMA <bytes>``). Then ``GET /heap`` answers with the
+heap in use, as the harness opens streams.
 """
 
 import gc
@@ -51,6 +51,15 @@ step("dashboard")
 import dashschema.kinds  # noqa: E402, F401
 step("dashschema.kinds")
 
+# What Dashboard() makes, taken apart: made, counted, and let go.
+part = server.Server()
+step("of_which:Server()")
+del part
+part = saved_state.SavedState("state.json")
+step("of_which:SavedState()")
+del part
+step("let_go")
+
 if APP == "six":
     from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
     dash = dashboard.Dashboard("Six widgets")
@@ -76,16 +85,13 @@ async def main():
     async def serving():
         await asyncio.sleep_ms(500)
         step("serving")
+        print("SCHEMA", len(dash._schema()))
 
     @dash.app.get("/heap")
     async def heap(request):
         gc.collect()
-        return {"free": gc.mem_free(), "alloc": gc.mem_alloc()}
-
-    @dash.app.get("/quit")
-    async def quit(request):
-        dash.app.shutdown()
-        return ""
+        return {"free": gc.mem_free(), "alloc": gc.mem_alloc(),
+                "streams": len(dash.live.streams)}
 
     asyncio.create_task(serving())
     await dash.serve("127.0.0.1", PORT)
