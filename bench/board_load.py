@@ -68,8 +68,9 @@ RETRY_MS = (200, 400, 800, 1600, 3200)
 #: (a polling page polls every 2 s, and a failed poll waits for the next).
 CATCH_UP_S = 20
 #: Free heap (bytes, after a collection) a later round may have less than
-#: the first and still count as not drifting.
+#: the first and still count as not drifting; the most of HEAP_ASKS asks.
 DRIFT_LIMIT = 1024
+HEAP_ASKS = 3
 #: Seconds a request may wait for its answer to start, or for more of it:
 #: a board serves one in well under a second, or has stopped serving.
 ANSWER_S = 5
@@ -630,11 +631,10 @@ def _serve_load(device, row, contender, load, watch, log):
             if why:
                 return dict(result, why=why)
             if ours:
-                got = tally.fetch(device.port, "GET", "/heap", parse=True)
-                if got is None or got[0] != 200:
+                free = _free_heap(device.port, tally)
+                if free is None:
                     return dict(result, why=failed() or "no heap report")
-                report = got[1]
-                result["heap"].append(report["free"])
+                result["heap"].append(free)
             log("    round %d: %s" % (n + 1, result["heap"][-1:]))
         stop.set()
         output = device.output()
@@ -653,6 +653,20 @@ def _serve_load(device, row, contender, load, watch, log):
         return result
     finally:
         stop.set()
+
+
+def _free_heap(port, tally):
+    """The device's free heap after a collection, the most of HEAP_ASKS
+    asks: an answer on its way when one is asked holds heap for a moment
+    (a full state a few KB), which is not what the device keeps."""
+    free = []
+    for _ in range(HEAP_ASKS):
+        got = tally.fetch(port, "GET", "/heap", parse=True)
+        if got is None or got[0] != 200:
+            return None
+        free.append(got[1]["free"])
+        time.sleep(0.3)
+    return max(free)
 
 
 def _caught_up(pages, writers, watch, ours, failed):

@@ -117,16 +117,22 @@ def table(app, fs, rom):
              "| ROMFS | in use after it, filesystem / ROMFS |" % app,
              "|---|---|---|---|---|---|"]
     pools = [0, 0]
+    base = 0  # the step the next one adds to: parts and transients are let go
     for i in range(1, len(fs)):
-        (name, used, q, text, pool), prev = fs[i], fs[i - 1]
-        (_, rused, _, _, rpool), rprev = rom[i], rom[i - 1]
+        (name, used, q, text, pool), prev = fs[i], fs[base]
+        (_, rused, _, _, rpool), rprev = rom[i], rom[base]
+        if name == "let_go":
+            base = i
+            continue
         pools[0] += pool - prev[4]
         pools[1] += rpool - rprev[4]
-        if name == "let_go":
-            continue
         size = mpy_size(name)
         if name.startswith("of_which:"):
             name = "of `Dashboard()` below: a `%s` alone" % name.split(":", 1)[1]
+        elif name.startswith("transient:"):
+            name = "while an answer is on its way: %s" % name.split(":", 1)[1].replace("_", " ")
+        else:
+            base = i
         lines.append("| %s | %s | %s | %d (%d) | %d | %d / %d |" % (
             name, size or "", q - prev[2] or "", used - prev[1] - (pool - prev[4]),
             text - prev[3], rused - rprev[1] - (rpool - rprev[4]), used, rused))

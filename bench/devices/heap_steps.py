@@ -54,10 +54,11 @@ step("dashschema.kinds")
 # What Dashboard() makes, taken apart: made, counted, and let go.
 part = server.Server()
 step("of_which:Server()")
-del part
+part = None
+step("let_go")
 part = saved_state.SavedState("state.json")
 step("of_which:SavedState()")
-del part
+part = None
 step("let_go")
 
 if APP == "six":
@@ -86,6 +87,12 @@ async def main():
         await asyncio.sleep_ms(500)
         step("serving")
         print("SCHEMA", len(dash._schema()))
+        # What a full-state answer (GET /data, no since) holds while it is
+        # on its way: the state it sends in parts is built whole first.
+        state = dash.state(0)
+        step("transient:a_full_state")
+        del state
+        step("let_go")
 
     @dash.app.get("/heap")
     async def heap(request):
