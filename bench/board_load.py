@@ -90,17 +90,17 @@ class Load:
 
 
 #: make bench's load: 10 cold loads and 50 writes a writer, in two rounds;
-#: 100 requests a client back to back.
-BENCH_LOAD = Load(2, 5, 25, 100)
-#: The tests' load: 4 cold loads and 20 writes a writer, in two rounds; 40
+#: 500 requests a client back to back.
+BENCH_LOAD = Load(2, 5, 25, 500)
+#: The tests' load: 4 cold loads and 20 writes a writer, in two rounds; 200
 #: requests a client back to back.
-TEST_LOAD = Load(2, 2, 10, 40)
+TEST_LOAD = Load(2, 2, 10, 200)
 
 
 def soak_load(minutes):
     """A load lasting about ``minutes``: a round a minute, one cold load
     and a minute's writes each."""
-    return Load(max(2, int(minutes)), 1, int(60 / WRITE_PAUSE_S), 100)
+    return Load(max(2, int(minutes)), 1, int(60 / WRITE_PAUSE_S), 500)
 
 
 #: What writers write, by widget kind: (valid values, invalid ones).

@@ -143,6 +143,13 @@ def table(app, fs, rom):
     return "\n".join(lines)
 
 
+def report(apps=("six", "demo"), micropython=MICROPYTHON32):
+    """The tables, once build/board is built."""
+    compile_libraries(FOLDER)
+    return "\n\n".join(table(app, steps(app, False, micropython), steps(app, True, micropython))
+                       for app in apps)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app", action="append", choices=("six", "demo"))
@@ -150,12 +157,7 @@ def main():
     args = parser.parse_args()
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"],
                    check=True)
-    compile_libraries(FOLDER)
-    for app in args.app or ("six", "demo"):
-        fs = steps(app, False, args.micropython)
-        rom = steps(app, True, args.micropython)
-        print(table(app, fs, rom))
-        print()
+    print(report(args.app or ("six", "demo"), args.micropython))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import time
 
 from clients import Client
 import board_load
+import heap_breakdown
 import heap_rows
 import mqtt_rows
 from runtime import (BOARD_LIB, DEVICE_CPUS, HEAP, MICROPYTHON, MICROPYTHON32, ROOT, Device,
@@ -511,6 +512,7 @@ def main():
     if not args.no_heap and not args.no_board_load:
         report.append(board_load_note() + "\n\n" + board_table(
             board_figures(lambda s: print(s, flush=True))))
+        report.append(BREAKDOWN_NOTE + "\n\n" + heap_breakdown.report())
     if not args.no_heap:
         binaries = [MICROPYTHON] + [os.path.abspath(b) for b in args.micropython]
         heaps = heap_figures(binaries, lambda s: print(s, flush=True))
@@ -595,6 +597,21 @@ targets are the board load's, above, on the 32-bit build.""" % {
     "loads": heap_rows.LOADS, "timeout": heap_rows.LOAD_TIMEOUT_S,
     "pages": heap_rows.OPEN_PAGES, "pollers": heap_rows.POLLERS,
     "poll_s": heap_rows.POLL_SECONDS}
+
+
+BREAKDOWN_NOTE = """Where the heap goes once serving (bench/heap_breakdown.py), the six-widget
+app and the demo on the same 32-bit build at `-X heapsize=256K`, step by step
+(bench/devices/heap_steps.py): each module imported in turn, each figure the
+heap in use after it less before it, both once collected. From the
+filesystem a module's code and constants, and the text of every name it
+interns (qstrs), are copied into the heap; from ROMFS they stay in flash,
+and what is left is its functions, classes and dictionaries, and each name's
+entry in the qstr pools. The pools grow by doubling: their growth has a row
+of its own. The demo's rows from `dashschema.chart` on are what its other
+kinds, rings and simulated sensors add; its `demo` row holds its dashboard,
+its 17 widgets and their rings (two of 240 points, empty here: 7.5 KB once
+allocated, full or not). Streams: a page's `/events` with its first message
+sent."""
 
 
 def board_load_note():
