@@ -620,10 +620,11 @@ def board_load_note():
 object sizes), the libraries (build/board/lib: the device code, `dashschema`
 and Microdot; micropidash) loaded as `.mpy` from the filesystem or from a
 ROMFS image (`mpremote romfs build`), where their bytecode stays out of the
-heap. The smallest `-X heapsize` that serves it, searched as below (%(step)dK
-steps, confirmed by a second try), beside the heap each row is held to in
-`make test` (tests/test_heap_targets.py, a shorter load). Every device runs
-with an ESP32's caps: at most %(streams)d live streams.
+heap. The smallest `-X heapsize` that serves it, searched by halving in
+%(step)dK steps from %(low)dK ("%(low)dK" is that floor), each try a fresh device, and
+confirmed by a second try; beside the heap each row is held to in `make test`
+(tests/test_heap_targets.py, a shorter load: %(test)s). Every device
+runs with an ESP32's caps: at most %(streams)d live streams.
 
 - %(pages)d pages open throughout, the first %(streams)d on their streams, the others
   polling `/data` every `poll_s` and trying the stream again every 10 s, as
@@ -646,11 +647,15 @@ with an ESP32's caps: at most %(streams)d live streams.
   writes, a toggle flipped, have nothing to refuse); raw Microdot has no page,
   and takes the back-to-back row only;
 - the devices: bench/devices/six_app.py, demo_load_app.py (the demo, its rings
-  and log full), splitdash_app.py (the benchmark's 20 widgets), thirty_app.py
-  (bridged to a local mosquitto, every config and state out before the load;
-  after each round the broker must hold the writes), each with
-  bench/devices/load_probe.py (the stream cap, and `GET /heap`).""" % {
-        "binary": describe(MICROPYTHON32), "step": heap_rows.STEP,
+  and log full), thirty_app.py (bridged to a local mosquitto, every config and
+  state out before the load; after each round the broker must hold the
+  writes), each with bench/devices/load_probe.py (the stream cap, and
+  `GET /heap`); splitdash_app.py (the benchmark's 20 widgets, no bundle).""" % {
+        "binary": describe(MICROPYTHON32), "step": heap_rows.STEP, "low": heap_rows.LOW,
+        "test": "%d cold loads, %d writes a writer, %d requests a client back to back" % (
+            board_load.TEST_LOAD.loads * board_load.TEST_LOAD.rounds,
+            board_load.TEST_LOAD.writes * board_load.TEST_LOAD.rounds,
+            board_load.TEST_LOAD.polls),
         "streams": board_load.ESP32_STREAMS, "pages": board_load.PAGES, "loads": load.loads
         * load.rounds, "conns": board_load.BROWSER_CONNECTIONS,
         "pause": board_load.WRITE_PAUSE_S, "writes": load.writes * load.rounds,
