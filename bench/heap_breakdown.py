@@ -136,8 +136,9 @@ def table(app, fs, rom):
         lines.append("| %s | %s | %s | %d (%d) | %d | %d / %d |" % (
             name, size or "", q - prev[2] or "", used - prev[1] - (pool - prev[4]),
             text - prev[3], rused - rprev[1] - (rpool - rprev[4]), used, rused))
-    lines.append("| the qstr pools' growth, all steps (%d names in all) | | | %d | %d | |" % (
-        fs[-1][2], pools[0], pools[1]))
+    lines.append("| the qstr pools grown over all steps (their %d names' entries: %d / %d "
+                 "bytes in all) | | | %d | %d | |" % (fs[-1][2], fs[-1][4], rom[-1][4],
+                                                     pools[0], pools[1]))
     lines.append("| at start (the interpreter, this probe) | | | | | %d / %d |" % (
         fs[0][1], rom[0][1]))
     return "\n".join(lines)

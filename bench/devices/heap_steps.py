@@ -25,41 +25,33 @@ def step(name):
 
 APP = sys.argv[1]
 PORT = int(sys.argv[2])
-step("start")
-import asyncio  # noqa: E402  (frozen: its code is in the firmware)
-step("asyncio")
-from asyncio import StreamReader  # noqa: E402, F401
-step("asyncio.stream")
-import microdot.microdot  # noqa: E402, F401
-step("microdot")
-import dashschema.wire  # noqa: E402, F401
-step("dashschema.wire")
-import dashschema.widget  # noqa: E402, F401
-step("dashschema.widget")
-import dashschema.registry  # noqa: E402, F401
-step("dashschema.registry")
-import server  # noqa: E402, F401
-step("server")
-import live  # noqa: E402, F401
-step("live")
-import saved_state  # noqa: E402, F401
-step("saved_state")
-import static_files  # noqa: E402, F401
-step("static_files")
-import dashboard  # noqa: E402
-step("dashboard")
-import dashschema.kinds  # noqa: E402, F401
-step("dashschema.kinds")
+#: Loaded one at a time, each after those it needs; one the tree no longer
+#: has is left out.
+MODULES = ("asyncio", "asyncio.stream", "microdot.microdot", "dashschema.wire",
+           "dashschema.widget", "dashschema.registry", "server", "live", "saved_state",
+           "static_files", "dashboard", "dashschema.kinds")
+#: What Dashboard() makes, taken apart: (module, class, arguments), each
+#: made, counted, and let go.
+PARTS = (("server", "Server", ()), ("saved_state", "SavedState", ("state.json",)))
 
-# What Dashboard() makes, taken apart: made, counted, and let go.
-part = server.Server()
-step("of_which:Server()")
-part = None
-step("let_go")
-part = saved_state.SavedState("state.json")
-step("of_which:SavedState()")
-part = None
-step("let_go")
+step("start")
+for name in MODULES:
+    try:
+        __import__(name)
+    except ImportError:
+        continue
+    # asyncio is frozen: its code is in the firmware, from either storage.
+    step("microdot" if name == "microdot.microdot" else name)
+for module, cls, args in PARTS:
+    try:
+        part = getattr(sys.modules[module], cls)(*args)
+    except Exception:  # not in this tree, or made otherwise
+        continue
+    step("of_which:%s()" % cls)
+    part = None
+    step("let_go")
+import asyncio  # noqa: E402
+import dashboard  # noqa: E402
 
 if APP == "six":
     from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
