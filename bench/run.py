@@ -610,10 +610,10 @@ entry in the qstr pools. The pools grow by doubling: their growth has a row
 of its own. The demo's rows from `dashschema.chart` on are what its other
 kinds, rings and simulated sensors add; its `demo` row holds its dashboard,
 its 17 widgets and their rings (two of 240 points, empty here: 7.5 KB once
-allocated, full or not). The first requests served make what Microdot makes
-once: each route's regular expression, compiled the first time a request is
-matched against it (five routes here). Streams: a page's `/events` with its
-first message sent."""
+allocated, full or not). The first requests served make some things once
+(of them, 0.5 KB for the six routes' patterns, which Microdot compiles the
+first time a request is matched against them). Streams: a page's `/events`
+with its first message sent."""
 
 
 def board_load_note():
