@@ -83,7 +83,6 @@ ROUND_LIMIT_S = 300
 class Load:
     """How much of the load a try runs: ``rounds`` rounds, each of
     ``loads`` cold loads one after another while each writer makes
-
     ``writes`` writes; or, for the back-to-back row, ``polls`` requests
     by each client."""
 
@@ -113,8 +112,9 @@ TOGGLE = ([True, False], [1, 0, 0.5, "true", "on", None])
 
 class Row:
     """A row of the table: its device app (bench/devices/<app>_app.py, run
-    in the board's folder), its load, the heap it is held to (KB) from the
-    filesystem and from ROMFS (None: not held), and its peers' apps."""
+    in the board's folder), its load, the heap it is held to in KB from the
+    filesystem and from ROMFS (``targets``, what tests/test_heap_targets.py
+    holds; None: not held), and its peers' apps."""
 
     def __init__(self, name, title, app, targets, writes=(), back_to_back=False,
                  peers=(), mqtt=False):
