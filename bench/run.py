@@ -3,11 +3,15 @@ all on the MicroPython unix port with every library compiled to .mpy, one
 workload for all (bench/devices/workload.py), measured in the same run.
 
     python bench/run.py [--seconds 15] [--clients 1,8,16] [--no-count] [--no-cpu]
-                        [--no-heap] [--micropython BINARY ...] [--no-browser] [--no-docs]
+                        [--no-heap] [--no-board-load] [--micropython BINARY ...]
+                        [--no-browser] [--no-docs]
 
-Then the smallest heaps at which each serves a load (bench/heap_rows.py),
-on the PyPI unix port and on each other micropython binary given.
-Prints the tables and writes them into docs/benchmark.md (`make bench`).
+Then the smallest heaps at which each serves the load a board sees, on the
+32-bit build, libraries from the filesystem and from ROMFS, against the
+targets (bench/board_load.py); and at which each serves other loads
+(bench/heap_rows.py), on the PyPI unix port and on each other micropython
+binary given. Prints the tables and writes them into docs/benchmark.md
+(`make bench`).
 """
 
 import argparse
@@ -19,9 +23,12 @@ import threading
 import time
 
 from clients import Client
+import board_load
+import heap_breakdown
 import heap_rows
 import mqtt_rows
-from runtime import BOARD_LIB, DEVICE_CPUS, HEAP, MICROPYTHON, ROOT, Device, build, describe
+from runtime import (BOARD_LIB, DEVICE_CPUS, HEAP, MICROPYTHON, MICROPYTHON32, ROOT, Device,
+                     build, describe)
 
 CONTENDERS = ("splitdash", "micropidash", "microdot")
 # The smallest heap serving this many clients, each try running this long (s).
@@ -156,36 +163,36 @@ def followed(contender, kb, micropython=None):
     return None if r["ok"] else r["why"]
 
 
-#: The heap rows: (row, target, serves(kb, micropython, loads) -> None or why
-#: not), ``loads`` a heap_rows.ColdLoads.
+#: The heap rows: (row, serves(kb, micropython, loads) -> None or why not),
+#: ``loads`` a heap_rows.ColdLoads.
 HEAP_ROWS = [
-    ("splitdash: %d clients on its live stream for the whole run" % HEAP_CLIENTS, "",
+    ("splitdash: %d clients on its live stream for the whole run" % HEAP_CLIENTS,
      lambda kb, mp, loads: followed("splitdash", kb, mp)),
-    ("micropidash: %d clients polling as its page does, for the whole run" % HEAP_CLIENTS, "",
+    ("micropidash: %d clients polling as its page does, for the whole run" % HEAP_CLIENTS,
      lambda kb, mp, loads: followed("micropidash", kb, mp)),
     ("microdot: %d clients polling the full state once a second, for the whole run"
-     % HEAP_CLIENTS, "", lambda kb, mp, loads: followed("microdot", kb, mp)),
-    ("splitdash demo (bundle included): %d cold page loads in a row" % heap_rows.LOADS, "",
+     % HEAP_CLIENTS, lambda kb, mp, loads: followed("microdot", kb, mp)),
+    ("splitdash demo (bundle included): %d cold page loads in a row" % heap_rows.LOADS,
      lambda kb, mp, loads: loads.serves("demo", kb, mp)),
     ("splitdash demo (bundle included): %d cold page loads in a row, %d pages open on "
-     "their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "96K; 64K on a 32-bit build",
+     "their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES),
      lambda kb, mp, loads: loads.serves("demo", kb, mp, open_pages=True)),
-    ("micropidash: its own page, %d cold loads in a row" % heap_rows.LOADS, "",
+    ("micropidash: its own page, %d cold loads in a row" % heap_rows.LOADS,
      lambda kb, mp, loads: loads.serves("micropidash", kb, mp)),
     ("micropidash: its own page, %d cold loads in a row, %d pages open polling"
-     % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "",
+     % (heap_rows.LOADS, heap_rows.OPEN_PAGES),
      lambda kb, mp, loads: loads.serves("micropidash", kb, mp, open_pages=True)),
     ("splitdash demo, its two charts' rings full (240 points each): %d cold page loads in a "
-     "row, %d pages open on their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES), "",
+     "row, %d pages open on their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES),
      lambda kb, mp, loads: loads.serves("full_charts", kb, mp, open_pages=True)),
     ("splitdash, the chart workload's two charts alone (bundle included, rings full): %d cold "
      "page loads in a row, %d pages open on their streams" % (heap_rows.LOADS, heap_rows.OPEN_PAGES),
-     "96K", lambda kb, mp, loads: loads.serves("charts_page", kb, mp, open_pages=True)),
+     lambda kb, mp, loads: loads.serves("charts_page", kb, mp, open_pages=True)),
     ("splitdash: %d clients polling `/data` back to back, no failed request"
-     % heap_rows.POLLERS, "96K", lambda kb, mp, loads: heap_rows.polls_served("splitdash", kb, mp)),
-    ("micropidash: the same", "",
+     % heap_rows.POLLERS, lambda kb, mp, loads: heap_rows.polls_served("splitdash", kb, mp)),
+    ("micropidash: the same",
      lambda kb, mp, loads: heap_rows.polls_served("micropidash", kb, mp)),
-    ("microdot: the same", "", lambda kb, mp, loads: heap_rows.polls_served("microdot", kb, mp)),
+    ("microdot: the same", lambda kb, mp, loads: heap_rows.polls_served("microdot", kb, mp)),
 ]
 
 
@@ -196,7 +203,7 @@ def heap_figures(binaries, log):
     heaps = {}
     try:
         for binary in binaries:
-            for row, _, serves in HEAP_ROWS:
+            for row, serves in HEAP_ROWS:
                 log("%s, %s:" % (row, describe(binary)))
                 started = time.time()
                 heaps[row, binary] = heap_rows.smallest_heap_kb(
@@ -212,12 +219,53 @@ def heap_cell(kb):
 
 
 def heap_table(binaries, heaps):
-    lines = ["| smallest `-X heapsize` at which | %s | target |" % " | ".join(
+    lines = ["| smallest `-X heapsize` at which | %s |" % " | ".join(
                  describe(b) for b in binaries),
-             "|---|%s---|" % ("---|" * len(binaries))]
-    for row, target, _ in HEAP_ROWS:
-        lines.append("| %s | %s | %s |" % (row, " | ".join(heap_cell(heaps[row, b])
-                                                          for b in binaries), target))
+             "|---|%s" % ("---|" * len(binaries))]
+    for row, _ in HEAP_ROWS:
+        lines.append("| %s | %s |" % (row, " | ".join(heap_cell(heaps[row, b])
+                                                     for b in binaries)))
+    return "\n".join(lines)
+
+
+#: The board-load table's columns: (heading, contender, from ROMFS).
+BOARD_COLUMNS = [("splitdash, `.mpy` from the filesystem", "splitdash", False),
+                 ("splitdash, ROMFS", "splitdash", True),
+                 ("micropidash, filesystem", "micropidash", False),
+                 ("micropidash, ROMFS", "micropidash", True),
+                 ("raw Microdot, filesystem", "microdot", False),
+                 ("raw Microdot, ROMFS", "microdot", True)]
+
+
+def board_figures(log):
+    """{(row name, contender, romfs): smallest heap in KB, or None}: every
+    row of bench/board_load.py on the 32-bit build, splitdash and the peers
+    the row has."""
+    heaps = {}
+    for row in board_load.ROWS:
+        for _, contender, romfs in BOARD_COLUMNS:
+            if contender != "splitdash" and contender not in dict(row.peers):
+                continue
+            log("%s: %s, %s:" % (row.title, contender, "ROMFS" if romfs else "filesystem"))
+            started = time.time()
+            kb = heaps[row.name, contender, romfs] = board_load.smallest(
+                row, romfs, contender, log=log)
+            log("  %s in %.0f s" % (heap_cell(kb), time.time() - started))
+    return heaps
+
+
+def board_table(heaps):
+    lines = ["| dashboard | target, filesystem / ROMFS | %s |" % " | ".join(
+                 heading for heading, _, _ in BOARD_COLUMNS),
+             "|---|---|%s" % ("---|" * len(BOARD_COLUMNS))]
+    for row in board_load.ROWS:
+        target = " / ".join("%dK" % row.targets[s] if row.targets[s] else "—"
+                            for s in ("fs", "romfs"))
+        cells = []
+        for _, contender, romfs in BOARD_COLUMNS:
+            key = (row.name, contender, romfs)
+            cells.append(heap_cell(heaps[key]) if key in heaps else "—")
+        lines.append("| %s | %s | %s |" % (row.title, target, " | ".join(cells)))
     return "\n".join(lines)
 
 
@@ -431,6 +479,8 @@ def main():
     parser.add_argument("--no-cpu", action="store_true",
                         help="skip the CPU, bytes and latency rows")
     parser.add_argument("--no-heap", action="store_true", help="skip the heap searches")
+    parser.add_argument("--no-board-load", action="store_true",
+                        help="skip the board load's heap searches on the 32-bit build")
     parser.add_argument("--micropython", metavar="BINARY", action="append", default=[],
                         help="another micropython (such as a 32-bit build, whose objects "
                              "have a board's sizes, or one with splitdash frozen in): its "
@@ -459,6 +509,10 @@ def main():
             if r["ok"]:
                 counts[name, n] = r
     report = [] if args.no_cpu else [tables(points, results, counts)]
+    if not args.no_heap and not args.no_board_load:
+        report.append(board_load_note() + "\n\n" + board_table(
+            board_figures(lambda s: print(s, flush=True))))
+        report.append(BREAKDOWN_NOTE + "\n\n" + heap_breakdown.report())
     if not args.no_heap:
         binaries = [MICROPYTHON] + [os.path.abspath(b) for b in args.micropython]
         heaps = heap_figures(binaries, lambda s: print(s, flush=True))
@@ -536,13 +590,79 @@ build of the unix port, such as one built for 32-bit x86 (`gcc -m32`, asyncio
 frozen, no other change), whose objects have an ESP32's or an RP2040's sizes;
 it runs the same `.mpy` files (bytecode only). Several can be given,
 space-separated; a build with splitdash frozen in (`device/manifest.py`) is
-marked so, and runs its frozen modules instead. The target column is what the
-dashboard is held to.""" % {
+marked so, and runs its frozen modules instead. No target is held here: the
+targets are the board load's, above, on the 32-bit build.""" % {
     "step": heap_rows.STEP, "low": heap_rows.LOW, "high": heap_rows.HIGH,
     "clients": HEAP_CLIENTS, "seconds": HEAP_SECONDS, "gap": SYNC_GAP_S,
     "loads": heap_rows.LOADS, "timeout": heap_rows.LOAD_TIMEOUT_S,
     "pages": heap_rows.OPEN_PAGES, "pollers": heap_rows.POLLERS,
     "poll_s": heap_rows.POLL_SECONDS}
+
+
+BREAKDOWN_NOTE = """Where the heap goes once serving (bench/heap_breakdown.py), the six-widget
+app and the demo on the same 32-bit build at `-X heapsize=256K`, step by step
+(bench/devices/heap_steps.py): each module imported in turn, each figure the
+heap in use after it less before it, both once collected. From the
+filesystem a module's code and constants, and the text of every name it
+interns (qstrs), are copied into the heap; from ROMFS they stay in flash,
+and what is left is its functions, classes and dictionaries, and each name's
+entry in the qstr pools. The pools grow by doubling: their growth has a row
+of its own. The demo's rows from `dashschema.chart` on are what its other
+kinds, rings and simulated sensors add; its `demo` row holds its dashboard,
+its 17 widgets and their rings (two of 240 points, empty here: 7.5 KB once
+allocated, full or not). The first requests served make some things once
+(of them, 0.5 KB for the six routes' patterns, which Microdot compiles the
+first time a request is matched against them). Streams: a page's `/events`
+with its first message sent."""
+
+
+def board_load_note():
+    load = board_load.BENCH_LOAD
+    return """The load a board sees (bench/board_load.py), on the %(binary)s (a board's
+object sizes), the libraries (build/board/lib: the device code, `dashschema`
+and Microdot; micropidash) loaded as `.mpy` from the filesystem or from a
+ROMFS image (`mpremote romfs build`), where their bytecode stays out of the
+heap. The smallest `-X heapsize` that serves it, searched by halving in
+%(step)dK steps from %(low)dK ("%(low)dK" is that floor), each try a fresh device, and
+confirmed by a second try; beside the heap each row is held to in `make test`
+(tests/test_heap_targets.py, a shorter load: %(test)s). Every device
+runs with an ESP32's caps: at most %(streams)d live streams.
+
+- %(pages)d pages open throughout, the first %(streams)d on their streams, the others
+  polling `/data` every `poll_s` and trying the stream again every 10 s, as
+  the page does past the cap; %(loads)d cold loads from a fresh browser, one after
+  another, each every file of the bundle over %(conns)d connections at once, as
+  Chromium fetches them, then the schema and the state; two writers, a write
+  each every %(pause)s s, valid and invalid (%(writes)d each); in %(rounds)d rounds;
+- every request retried as the page retries it (503 or dropped: again after
+  0.2, 0.4, 0.8, 1.6 and 3.2 s); a try fails at a request still not answered,
+  a write answered wrongly (a valid one not 200, an invalid one not 400
+  naming its widget), a page not holding the last values written within
+  %(catch)d s of a round's end or ever seeing a value its widget refuses, a task ended
+  by an exception (the device's console), or more than %(drift)d bytes of free
+  heap (after a collection, asked at each round's end) lost from the first
+  round to the last;
+- the 20-widget row: %(pages)d clients requesting the full state (`/data`) back to
+  back, %(polls)d requests each, retried as the page does; no page, so no writes;
+- the peers where they apply: micropidash serving six widgets (two toggles, two
+  labels, two levels: the nearest it has), its own page and polls (its
+  writes, a toggle flipped, have nothing to refuse); raw Microdot has no page,
+  and takes the back-to-back row only;
+- the devices: bench/devices/six_app.py, demo_load_app.py (the demo, its rings
+  and log full), thirty_app.py (bridged to a local mosquitto, every config and
+  state out before the load; after each round the broker must hold the
+  writes), each with bench/devices/load_probe.py (the stream cap, and
+  `GET /heap`); splitdash_app.py (the benchmark's 20 widgets, no bundle).""" % {
+        "binary": describe(MICROPYTHON32), "step": heap_rows.STEP, "low": heap_rows.LOW,
+        "test": "%d cold loads, %d writes a writer, %d requests a client back to back" % (
+            board_load.TEST_LOAD.loads * board_load.TEST_LOAD.rounds,
+            board_load.TEST_LOAD.writes * board_load.TEST_LOAD.rounds,
+            board_load.TEST_LOAD.polls),
+        "streams": board_load.ESP32_STREAMS, "pages": board_load.PAGES, "loads": load.loads
+        * load.rounds, "conns": board_load.BROWSER_CONNECTIONS,
+        "pause": board_load.WRITE_PAUSE_S, "writes": load.writes * load.rounds,
+        "rounds": load.rounds, "catch": board_load.CATCH_UP_S,
+        "drift": board_load.DRIFT_LIMIT, "polls": load.polls}
 
 
 DOC = """# Benchmark: splitdash against micropidash and raw Microdot

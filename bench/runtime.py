@@ -3,7 +3,11 @@
 MicroPython unix port, by default the one from PyPI in the virtualenv.
 
 Another binary can be given (``micropython=``): a 32-bit build of the unix
-port has a board's object sizes, so its heap figures are a board's.
+port has a board's object sizes, so its heap figures are a board's
+(MICROPYTHON32). With ``romfs=True`` the libraries (build/board/lib, and
+micropidash) are loaded from a ROMFS image instead of the filesystem, as on
+a board whose firmware has a ROMFS partition: their bytecode then stays out
+of the heap. Only a build with ROMFS support (MICROPYTHON32's) runs them.
 """
 
 import glob
@@ -18,10 +22,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 #: The PyPI unix port (a Python script that runs the binary it installed).
 MICROPYTHON = os.path.join(BIN, "micropython")
+#: The 32-bit unix port with a ROMFS partition kept in a file (its README
+#: says how it is built), beside the checkout, unless the environment's
+#: MICROPYTHON32 names another (the first, if it names several).
+MICROPYTHON32 = (os.environ.get("MICROPYTHON32", "").split() or [os.path.join(
+    os.path.dirname(ROOT), "shared", "micropython32", "micropython")])[0]
 BOARD = os.path.join(ROOT, "build", "board")
 BOARD_LIB = os.path.join(BOARD, "lib")
 BENCH = os.path.join(ROOT, "build", "bench")
-BENCH_LIB = os.path.join(BENCH, "lib")
 DEVICES = os.path.join(ROOT, "bench", "devices")
 CALLGRIND = os.path.join(BENCH, "callgrind")
 #: Where the built demo runs: the board's files linked, its saved state
@@ -36,27 +44,46 @@ DEVICE_CPUS = {0} if (os.cpu_count() or 1) > 1 else None
 FAILURES = ("MemoryError", "Task exception wasn't retrieved")
 
 
-def compile_libraries():
-    """micropidash (from its pip package) and the device scripts as .mpy in
-    build/bench/lib; splitdash and Microdot come from build/board/lib."""
+def compile_libraries(folder=BENCH):
+    """The device scripts as .mpy in ``folder``/lib (run with -m: nothing is
+    compiled on the device), micropidash (from its pip package) in
+    ``folder``/peers, and the ROMFS image; splitdash and Microdot come from
+    build/board/lib."""
     import importlib.util
     package = os.path.dirname(importlib.util.find_spec("micropidash").origin)
-    sources = [(os.path.join(package, name), os.path.join("micropidash", name[:-3] + ".mpy"))
+    sources = [(os.path.join(package, name), os.path.join("peers", "micropidash",
+                                                          name[:-3] + ".mpy"))
                for name in ("__init__.py", "micropidash.py")]
-    # The scripts too, run with -m: nothing is compiled on the device.
-    sources += [(os.path.join(DEVICES, name), name[:-3] + ".mpy")
+    sources += [(os.path.join(DEVICES, name), os.path.join("lib", name[:-3] + ".mpy"))
                 for name in sorted(os.listdir(DEVICES)) if name.endswith(".py")]
     for src, rel in sources:
-        out = os.path.join(BENCH_LIB, rel)
+        out = os.path.join(folder, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", out, src], check=True)
+    romfs_image(folder)
 
 
-def build():
+def romfs_image(folder=BENCH):
+    """``folder``/lib.romfs: a ROMFS image of the libraries a board would
+    keep there (build/board/lib: the device code, ``dashschema`` and
+    Microdot; and micropidash, for its rows), built by ``mpremote romfs
+    build`` as a deploy builds one. The bench's device scripts stay on the
+    filesystem, as a board's ``main.py`` does."""
+    staging = os.path.join(folder, "romfs")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(BOARD_LIB, staging)
+    shutil.copytree(os.path.join(folder, "peers", "micropidash"),
+                    os.path.join(staging, "micropidash"))
+    subprocess.run([os.path.join(BIN, "mpremote"), "romfs", "-o",
+                    os.path.join(folder, "lib.romfs"), "build", staging],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def build(folder=BENCH):
     """build/board from this tree, and the benchmark's own .mpy files."""
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"],
                    check=True)
-    compile_libraries()
+    compile_libraries(folder)
 
 
 def free_port():
@@ -87,21 +114,24 @@ def describe(micropython):
                                       ", splitdash frozen" if "frozen" in out else "")
 
 
-def fresh_board():
-    """BOARD_COPY as a board just flashed with the build: no saved state."""
-    if os.path.isdir(BOARD_COPY):
-        for name in os.listdir(BOARD_COPY):
-            path = os.path.join(BOARD_COPY, name)
+def fresh_board(folder=BENCH):
+    """``folder``/board as a board just flashed with the build: the board's
+    files linked, no saved state."""
+    copy = os.path.join(folder, "board")
+    if os.path.isdir(copy):
+        for name in os.listdir(copy):
+            path = os.path.join(copy, name)
             if os.path.islink(path) or not os.path.isdir(path):
                 os.remove(path)
             else:
                 shutil.rmtree(path)
     else:
-        os.makedirs(BOARD_COPY)
+        os.makedirs(copy)
     for name in os.listdir(BOARD):
         if name.startswith("state.json"):
             continue  # left by a device the tests ran there
-        os.symlink(os.path.join(BOARD, name), os.path.join(BOARD_COPY, name))
+        os.symlink(os.path.join(BOARD, name), os.path.join(copy, name))
+    return copy
 
 
 class Device:
@@ -110,22 +140,32 @@ class Device:
     "demo" (the built demo, build/board/main.py, bundle included), or
     another script of bench/devices run in the demo's folder ("soak").
     ``counted``: under Valgrind's callgrind, which counts the instructions
-    it executes (about 50 times slower, so only its CPU figure is kept)."""
+    it executes (about 50 times slower, so only its CPU figure is kept).
+    ``romfs``: the libraries from ``folder``/lib.romfs (``romfs_image``), not
+    from the filesystem. ``folder``: where compile_libraries put the
+    scripts, and where the device runs and logs."""
 
-    def __init__(self, contender, heap=HEAP, args=(), counted=False, micropython=None):
+    def __init__(self, contender, heap=HEAP, args=(), counted=False, micropython=None,
+                 romfs=False, folder=BENCH):
         self.port = free_port()
-        env = dict(os.environ, MICROPYPATH=".frozen:%s:%s" % (BENCH_LIB, BOARD_LIB))
-        path = os.path.join(BENCH, contender + ".log")
+        lib = os.path.join(folder, "lib")
+        env = dict(os.environ, MICROPYPATH=".frozen:%s:%s:%s" % (
+            lib, os.path.join(folder, "peers"), BOARD_LIB))
+        if romfs:
+            # /rom and /rom/lib come last on sys.path, as on a board.
+            env.update(MICROPYPATH=".frozen:" + lib,
+                       MICROPY_ROMFS=os.path.join(folder, "lib.romfs"))
+        path = os.path.join(folder, contender + ".log")
         open(path, "w").close()
         # Appending: the device writes through the same open file, and our
         # reads move its offset (a long log would be written over its start).
         self.log = open(path, "a+")
         if contender in ("splitdash", "micropidash", "microdot"):
-            cwd, module = BENCH_LIB, contender + "_app"
+            cwd, module = lib, contender + "_app"
         else:
             # Run where the board's files are, from a fresh board's folder.
-            fresh_board()
-            cwd, module = BOARD_COPY, "main" if contender == "demo" else contender + "_app"
+            cwd = fresh_board(folder)
+            module = "main" if contender == "demo" else contender + "_app"
         command = [micropython or MICROPYTHON, "-X", "heapsize=" + heap,
                    "-m", module, str(self.port)] + list(args)
         self.counted = counted
