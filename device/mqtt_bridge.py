@@ -4,12 +4,13 @@
     asyncio.create_task(bridge.run())           # beside dash.serve()
 
 Topics, for a board whose node id is <node>; only the widgets whose kind
-names an ``ha_component`` are on MQTT:
+has an entry in ``ha_discovery.KINDS`` are on MQTT:
 
     splitdash/<node>/status        "online" / "offline" (retained; the will)
     splitdash/<node>/<id>/state    the widget's value as text (retained):
                                    a number, ON/OFF, the text; "None" for
-                                   no reading
+                                   no reading, "" (two quotes) for the
+                                   empty text
     splitdash/<node>/<id>/set      commands, validated exactly as a browser's
                                    write; a refused one is reported and the
                                    state published again
@@ -25,6 +26,7 @@ import os
 import sys
 
 from dashschema import wire
+import ha_discovery
 from mqtt_client import MqttClient
 
 #: What Home Assistant shows as the device's software version.
@@ -54,11 +56,16 @@ class MqttBridge:
     rediscover_ms = 3000
 
     def __init__(self, dash, host, port=1883, user=None, password=None, node=None,
-                 prefix="homeassistant", retain_config=True):
+                 prefix="homeassistant", retain_config=True, url=None):
+        for widget in dash.widgets:
+            ha_discovery.check(widget)
         self.dash = dash
         self.node = node_id(node)
         self.prefix = prefix
         self.retain_config = retain_config
+        #: The board's page ("http://192.168.1.20/"): the device's link in
+        #: Home Assistant. None: no link.
+        self.url = url
         self.topic = "splitdash/%s/" % self.node
         self.client = MqttClient(host, port, "splitdash-" + self.node, user, password,
                                  will=(self.topic + "status", "offline", True),
@@ -102,13 +109,15 @@ class MqttBridge:
         """One config message per widget, each built and sent on its own: a
         large dashboard never needs one large payload."""
         for widget in self.dash.widgets:
-            if widget.ha_component:
+            entity = ha_discovery.config(widget)
+            if entity:
                 await self.client.publish(
-                    "%s/%s/%s/%s/config" % (self.prefix, widget.ha_component, self.node, widget.id),
-                    wire.encode(self._config(widget)), retain=self.retain_config)
+                    "%s/%s/%s/%s/config" % (self.prefix, entity[0], self.node, widget.id),
+                    wire.encode(self._config(widget, entity[1])), retain=self.retain_config)
 
-    def _config(self, widget):
-        config = widget.ha_config()
+    def _config(self, widget, config):
+        """``config`` (the kind's keys, from ``ha_discovery.config``) with
+        the name, ids, topics, device and origin."""
         config["name"] = widget.label
         config["uniq_id"] = "%s_%s" % (self.node, widget.id)
         config["avty_t"] = self.topic + "status"
@@ -116,9 +125,13 @@ class MqttBridge:
             config["stat_t"] = "%s%s/state" % (self.topic, widget.id)
         if widget.writable:
             config["cmd_t"] = "%s%s/set" % (self.topic, widget.id)
-        config["dev"] = {"ids": ["splitdash_" + self.node], "name": self.dash.title,
-                         "mdl": "splitdash", "mf": "splitdash",
-                         "sw": "%s (MicroPython %s)" % (VERSION, sys.platform)}
+        device = config["dev"] = {"ids": ["splitdash_" + self.node], "name": self.dash.title,
+                                  "mdl": "splitdash", "mf": "splitdash",
+                                  "sw": "%s (MicroPython %s)" % (VERSION, sys.platform)}
+        # Who wrote the config, for Home Assistant's log: its origin.
+        origin = config["o"] = {"name": "splitdash", "sw": VERSION}
+        if self.url:
+            device["cu"] = origin["url"] = self.url
         return config
 
     async def _flush(self):
@@ -136,13 +149,13 @@ class MqttBridge:
         values = self.dash.state(self._sent or 0)["values"]
         self._sent = version
         for wid in values:
-            if self.dash._find(wid).ha_component:
-                await self._publish_state(wid, values[wid])
+            widget = self.dash._find(wid)
+            if widget.kind in ha_discovery.KINDS:
+                await self._publish_state(widget, values[wid])
 
-    async def _publish_state(self, wid, value):
-        widget = self.dash._find(wid)
-        await self.client.publish("%s%s/state" % (self.topic, wid), widget.to_text(value),
-                                  retain=True)
+    async def _publish_state(self, widget, value):
+        await self.client.publish("%s%s/state" % (self.topic, widget.id),
+                                  ha_discovery.state(widget, value), retain=True)
 
     async def _rediscover(self):
         """Home Assistant restarted and forgot what it was told."""
@@ -167,13 +180,14 @@ class MqttBridge:
             print("splitdash: MQTT: retained command for %r ignored" % wid)
             return
         widget = self.dash._find(wid)
+        entry = widget and ha_discovery.KINDS.get(widget.kind)
         try:
             text = payload.decode()
-            if widget is None or not widget.ha_component:
+            if not entry:
                 # Only what is announced is on MQTT.
                 raise wire.WriteError("no widget %r on MQTT" % wid, wid)
-            self.dash.apply({wid: widget.from_text(text)})
+            self.dash.apply({wid: ha_discovery.command(entry[0], text)})
         except (ValueError, UnicodeError) as exc:  # WriteError is a ValueError
             print("splitdash: MQTT command for %r refused: %s" % (wid, exc))
-            if widget is not None and not widget.momentary:
-                await self._publish_state(wid, self.dash.get(wid))
+            if entry and not widget.momentary:
+                await self._publish_state(widget, self.dash.get(wid))
