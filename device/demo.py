@@ -131,11 +131,9 @@ async def read_sensors():
 def start_mqtt(broker, port):
     """Every widget on MQTT and in Home Assistant, beside the page served
     on ``port``."""
-    # Only then: they cost heap.
-    from mqtt_bridge import MqttBridge
-    import ha_discovery
+    from mqtt_bridge import KINDS, MqttBridge  # only then: it costs heap
     # The compass is a reading in degrees to Home Assistant.
-    ha_discovery.KINDS["compass"] = ("sensor", ha_discovery.reading, None)
+    KINDS["compass"] = "sensor"
     host, _, broker_port = broker.partition(":")
     page = "http://%s%s/" % (config["address"] or "localhost", "" if port == 80 else ":%d" % port)
     bridge = MqttBridge(dash, host, int(broker_port) if broker_port else config["mqtt_port"],

@@ -358,7 +358,7 @@ def case_messages_keep_declaration_order():
 
 
 def case_no_kind_carries_home_assistant_code():
-    # MQTT lives on the board's side (ha_discovery.py): a page, or a board
+    # MQTT lives on the board's side (mqtt_bridge.py): a page, or a board
     # without MQTT, loads none of it.
     for cls in (Widget, Label, Number, Level, Toggle, Slider, Button, Compass):
         for name in ("ha_component", "ha_config", "to_text", "from_text"):

@@ -39,16 +39,17 @@ def run_cases(lib, script=CASES_SCRIPT, names=CASES):
     return results
 
 
-def cases_tests(module):
+def cases_tests(module, source=SHARED):
     """The tests of another cases module (``<name>_cases.py``), as
     (fixture, test_cpython, test_micropython) for its test file to take:
-    each case on CPython, and on MicroPython from source and from .mpy."""
+    each case on CPython, and on MicroPython from source (``source``: the
+    folders it imports from, joined by ":") and from .mpy."""
     script = os.path.join(ROOT, "tests", module.__name__ + ".py")
     names = module.cases()
 
     @pytest.fixture(scope="module")
     def micropython_results():
-        return {"source": run_cases(SHARED, script, names),
+        return {"source": run_cases(source, script, names),
                 "mpy": run_cases(os.path.join(BOARD, "lib"), script, names)}
 
     @pytest.mark.parametrize("name", names)
@@ -110,8 +111,8 @@ print("dashschema.extra_params" in sys.modules)
 
 
 def test_a_dashboard_without_mqtt_loads_no_home_assistant_code():
-    # What a kind says on MQTT is the board's ha_discovery.py, imported by
-    # the bridge alone; device_class= and entity_category= are checked by
+    # What a kind says on MQTT is in the board's mqtt_bridge.py, imported
+    # with the bridge alone; device_class= and entity_category= are checked by
     # a module loaded only for a widget given one.
     out = run_micropython(["-c", SIX_WIDGETS])
     assert out.returncode == 0, out.stderr

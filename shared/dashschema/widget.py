@@ -43,7 +43,7 @@ class Widget:
     persist = True
     #: What the widget measures in Home Assistant's words ("temperature",
     #: "humidity", "duration"): its icon and unit conversion there. Read by
-    #: the board's MQTT bridge alone (``ha_discovery``); None: what the
+    #: the board's MQTT bridge alone (``mqtt_bridge``); None: what the
     #: unit says, if it says it beyond doubt ("°C", not "%").
     device_class = None
     #: Where Home Assistant files the widget: "config" (a setting),
