@@ -614,3 +614,25 @@ def test_board_config_checks_the_mqtt_settings():
         "config.json: mqtt_port must be a whole number from 1 to 65535",
         "config.json: mqtt_broker must be a host name or address, or null",
         "10.0.0.2 1883 shed-2 homeassistant"]
+
+
+def test_a_device_class_home_assistant_cannot_take_is_refused_when_bridged():
+    script = (
+        "from dashboard import Dashboard\n"
+        "from dashschema.inputs import Select\n"
+        "from dashschema.chart import Chart\n"
+        "from mqtt_bridge import MqttBridge\n"
+        "dash = Dashboard('T', static_dir=None, state_file=None)\n"
+        "dash.add(Chart('history', device_class='temperature'))\n"
+        "MqttBridge(dash, '127.0.0.1')\n"
+        "print('a chart is not on MQTT: nothing to refuse')\n"
+        "dash.add(Select('mode', options=('a', 'b'), device_class='enum'))\n"
+        "try:\n"
+        "    MqttBridge(dash, '127.0.0.1')\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n")
+    out = run_micropython(["-c", script])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "a chart is not on MQTT: nothing to refuse",
+        "select 'mode': Home Assistant's select takes no device_class"]
