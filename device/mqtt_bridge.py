@@ -98,7 +98,8 @@ def entity(widget):
     if name:
         keys["device_class"] = name
         # Totals, an angle, dates: no measurement statistics in Home Assistant.
-        if " " + name + " " in " energy gas water volume monetary wind_direction date timestamp enum ":
+        if " " + name + " " in (" energy gas water volume monetary wind_direction date"
+                                " timestamp enum "):
             keys.pop("stat_cla", None)
     if widget.entity_category:
         keys["entity_category"] = widget.entity_category
