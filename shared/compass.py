@@ -13,6 +13,7 @@ from dashschema.widget import Widget, finite_or_none, is_number
 class Compass(Widget):
     kind = "compass"
     params = (("unit", "°"),)
+    # What Home Assistant is told it measures, when the board is on MQTT.
     device_class = "wind_direction"
 
     def validate(self, value):
