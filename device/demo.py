@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from dashboard import Dashboard
-from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+from dashschema.kinds import Button, Level, Number, Slider, Toggle
 from dashschema.chart import Chart
 from dashschema.inputs import Color, NumberInput, Select, TextInput
 from dashschema.readouts import Gauge, Indicator
@@ -20,11 +20,12 @@ import sensors_sim as sensors
 
 
 def settings():
-    """The board's config.json, once WiFi is up. Its module is needed only
-    at boot: dropped then, it leaves its heap to the pages."""
+    """The board's config.json, once WiFi is up, with the board's address
+    (None on the unix port). Its module is needed only at boot: dropped
+    then, it leaves its heap to the pages."""
     import board_config
     config = board_config.load()
-    board_config.start_network(config)
+    config["address"] = board_config.start_network(config)
     del sys.modules["board_config"]
     return config
 
@@ -34,7 +35,7 @@ dash = Dashboard(config["title"] or "Greenhouse", token=config["token"],
                  read_token=config["read_token"], cors_origins=config["cors_origins"])
 with dash.group("Climate"):
     dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
-    dash.add(Number("humidity", "Humidity", unit="%", precision=0))
+    dash.add(Number("humidity", "Humidity", unit="%", precision=0, device_class="humidity"))
     dash.add(Select("mode", "Fan mode", options=("auto", "on", "off")))
     dash.add(NumberInput("setpoint", "Fan above", min=10, max=35, step=0.5, unit="°C"), 25)
     dash.add(Toggle("fan", "Fan"))
@@ -44,15 +45,18 @@ with dash.group("Climate"):
                    precision=0, points=240))
 with dash.group("Water"):
     dash.add(Level("tank", "Water tank", min=0, max=100, unit="%"))
-    dash.add(Gauge("soil", "Soil moisture", unit="%", warning=35, critical=20))
-    dash.add(Indicator("pump", "Pump"))
+    dash.add(Gauge("soil", "Soil moisture", unit="%", warning=35, critical=20,
+                   device_class="moisture"))
+    dash.add(Indicator("pump", "Pump", entity_category="diagnostic"))
 with dash.group("Lights"):
     dash.add(Slider("led", "LED brightness", min=0, max=100, step=5, unit="%"))
     dash.add(Color("led_colour", "LED colour"), "#ffb000")
 with dash.group("System"):
     dash.add(Compass("wind", "Wind direction"))
-    dash.add(Label("uptime", "Uptime"))
-    dash.add(Button("reset", "Reset uptime"))
+    # In seconds, a number Home Assistant can graph; the page shows "1 min 19 s".
+    dash.add(Number("uptime", "Uptime", unit="s", precision=0, device_class="duration",
+                    entity_category="diagnostic"))
+    dash.add(Button("reset", "Reset uptime", entity_category="diagnostic"))
     dash.add(TextInput("note", "Note", max_length=40))
     dash.add(Log("events", "Events", lines=20))
 
@@ -99,16 +103,8 @@ def note_changed(text):
 def reset_pressed(_):
     global _uptime_offset
     _uptime_offset = sensors.uptime_s()
-    dash.set("uptime", "0 s")
+    dash.set("uptime", 0)
     dash.log("events", "uptime reset")
-
-
-def _format_uptime(s):
-    if s < 60:
-        return "%d s" % s
-    if s < 3600:
-        return "%d min %d s" % (s // 60, s % 60)
-    return "%d h %d min" % (s // 3600, s % 3600 // 60)
 
 
 async def read_sensors():
@@ -128,24 +124,28 @@ async def read_sensors():
         if dash.get("mode") == "auto":
             _fan(temperature > dash.get("setpoint"), "auto")
         dash.set("wind", sensors.wind_direction())
-        dash.set("uptime", _format_uptime(sensors.uptime_s() - _uptime_offset))
+        dash.set("uptime", sensors.uptime_s() - _uptime_offset)
         await asyncio.sleep(1)
 
 
-def start_mqtt(broker):
-    """Every widget on MQTT and in Home Assistant, beside the page."""
-    from mqtt_bridge import MqttBridge  # only then: it costs heap
-    host, _, port = broker.partition(":")
-    bridge = MqttBridge(dash, host, int(port) if port else config["mqtt_port"],
+def start_mqtt(broker, port):
+    """Every widget on MQTT and in Home Assistant, beside the page served
+    on ``port``."""
+    from mqtt_bridge import KINDS, MqttBridge  # only then: it costs heap
+    # The compass is a reading in degrees to Home Assistant.
+    KINDS["compass"] = "sensor"
+    host, _, broker_port = broker.partition(":")
+    page = "http://%s%s/" % (config["address"] or "localhost", "" if port == 80 else ":%d" % port)
+    bridge = MqttBridge(dash, host, int(broker_port) if broker_port else config["mqtt_port"],
                         config["mqtt_user"], config["mqtt_password"],
-                        config["mqtt_node"], config["mqtt_prefix"])
+                        config["mqtt_node"], config["mqtt_prefix"], url=page)
     asyncio.create_task(bridge.run())
 
 
 async def main(port, broker=None):
     asyncio.create_task(read_sensors())
     if broker:
-        start_mqtt(broker)
+        start_mqtt(broker, port)
     await dash.serve(port=port)
 
 

@@ -4,23 +4,35 @@
     asyncio.create_task(bridge.run())           # beside dash.serve()
 
 Topics, for a board whose node id is <node>; only the widgets whose kind
-names an ``ha_component`` are on MQTT:
+has an entry in ``KINDS`` are on MQTT:
 
     splitdash/<node>/status        "online" / "offline" (retained; the will)
     splitdash/<node>/<id>/state    the widget's value as text (retained):
-                                   a number, ON/OFF, the text; "None" for
-                                   no reading
+                                   a number, ON/OFF, the text, an
+                                   indicator's "warn: tank low"; "None"
+                                   for no reading, '""' for the empty text
     splitdash/<node>/<id>/set      commands, validated exactly as a browser's
                                    write; a refused one is reported and the
                                    state published again
     <prefix>/<component>/<node>/<id>/config
                                    Home Assistant discovery
 
+How a kind appears in Home Assistant lives here, not in the kind: a
+dashboard without MQTT loads none of it. ``KINDS`` gives each kind's
+component; its config follows from the component and the widget's
+parameters (``unit``, ``precision``, ``min``/``max``/``step``, ``options``,
+``device_class``, ``entity_category``). A custom kind joins by its entry,
+made before the bridge, as the demo's compass, a reading in degrees:
+``KINDS["compass"] = "sensor"``. Commands are read by component: ``ON``/
+``OFF`` for a switch, ``PRESS`` for a button, a JSON number for a number,
+the text itself for the rest.
+
 The board's own page keeps working unchanged: the bridge is one more of the
 dashboard's listeners, told of every change, and publishes once per burst.
 """
 
 import asyncio
+import json
 import os
 import sys
 
@@ -29,6 +41,12 @@ from mqtt_client import MqttClient
 
 #: What Home Assistant shows as the device's software version.
 VERSION = "0.1.0"
+#: Each kind's Home Assistant component. A kind not here (a chart, a log)
+#: is not on MQTT.
+KINDS = {"label": "sensor", "number": "sensor", "level": "sensor", "gauge": "sensor",
+         "indicator": "sensor", "toggle": "switch", "slider": "number",
+         "number_input": "number", "button": "button", "select": "select",
+         "text_input": "text", "color": "text"}
 
 
 def node_id(given=None):
@@ -46,6 +64,48 @@ def node_id(given=None):
     return given
 
 
+def entity(widget):
+    """``(component, keys)``: what the widget's kind and parameters put in
+    its discovery config; None: not on MQTT."""
+    component = KINDS.get(widget.kind)
+    if component is None:
+        return None
+    keys = {}
+    unit = getattr(widget, "unit", None)
+    precision = getattr(widget, "precision", None)
+    if unit:
+        keys["unit_of_meas"] = unit
+    if component == "number":
+        keys["min"], keys["max"], keys["step"] = widget.min, widget.max, widget.step
+        keys["mode"] = "box" if widget.kind == "number_input" else "slider"
+    elif component == "select":
+        keys["options"] = list(widget.options)
+    elif component == "sensor" and (unit or precision is not None):
+        # A measurement: Home Assistant keeps its statistics and draws it.
+        keys["stat_cla"] = "measurement"
+        if precision is not None:
+            keys["sug_dsp_prc"] = precision
+    if widget.kind == "text_input":
+        keys["max"] = widget.max_length
+    elif widget.kind == "color":
+        keys["pattern"] = "^#[0-9a-fA-F]{6}$"
+    if widget.initial == "":
+        keys["val_tpl"] = "{{'' if value=='\"\"' else value}}"
+    name = widget.device_class
+    # Only °C and °F name a class beyond doubt ("%": humidity? moisture?).
+    if name is None and unit in ("°C", "°F") and component in ("sensor", "number"):
+        name = "temperature"
+    if name:
+        keys["device_class"] = name
+        # Totals, an angle, dates: no measurement statistics in Home Assistant.
+        if " " + name + " " in (" energy gas water volume monetary wind_direction date"
+                                " timestamp enum "):
+            keys.pop("stat_cla", None)
+    if widget.entity_category:
+        keys["entity_category"] = widget.entity_category
+    return component, keys
+
+
 class MqttBridge:
     #: ``set()`` calls within this window go out as one publish per widget, in ms.
     coalesce_ms = 50
@@ -54,11 +114,18 @@ class MqttBridge:
     rediscover_ms = 3000
 
     def __init__(self, dash, host, port=1883, user=None, password=None, node=None,
-                 prefix="homeassistant", retain_config=True):
+                 prefix="homeassistant", retain_config=True, url=None):
+        for widget in dash.widgets:
+            if widget.device_class and KINDS.get(widget.kind) in ("select", "text"):
+                raise ValueError("%s %r: Home Assistant's %s takes no device_class"
+                                 % (widget.kind, widget.id, KINDS[widget.kind]))
         self.dash = dash
         self.node = node_id(node)
         self.prefix = prefix
         self.retain_config = retain_config
+        #: The board's page ("http://192.168.1.20/"): the device's link in
+        #: Home Assistant. None: no link.
+        self.url = url
         self.topic = "splitdash/%s/" % self.node
         self.client = MqttClient(host, port, "splitdash-" + self.node, user, password,
                                  will=(self.topic + "status", "offline", True),
@@ -101,25 +168,45 @@ class MqttBridge:
     async def _discover(self):
         """One config message per widget, each built and sent on its own: a
         large dashboard never needs one large payload."""
+        # The device's details ride on the config with the fewest keys of
+        # its own (see _config).
+        carrier, fewest = None, 99
         for widget in self.dash.widgets:
-            if widget.ha_component:
+            found = entity(widget)
+            if found and len(found[1]) < fewest:
+                carrier, fewest = widget, len(found[1])
+        for widget in self.dash.widgets:
+            found = entity(widget)
+            if found:
                 await self.client.publish(
-                    "%s/%s/%s/%s/config" % (self.prefix, widget.ha_component, self.node, widget.id),
-                    wire.encode(self._config(widget)), retain=self.retain_config)
+                    "%s/%s/%s/%s/config" % (self.prefix, found[0], self.node, widget.id),
+                    wire.encode(self._config(widget, found[1], widget is carrier)),
+                    retain=self.retain_config)
 
-    def _config(self, widget):
-        config = widget.ha_config()
-        config["name"] = widget.label
-        config["uniq_id"] = "%s_%s" % (self.node, widget.id)
-        config["avty_t"] = self.topic + "status"
+    def _config(self, widget, keys, first):
+        """``keys`` (the kind's, from ``entity()``) with the name, ids,
+        topics, device and origin: the whole config."""
+        keys["name"] = widget.label
+        keys["uniq_id"] = "%s_%s" % (self.node, widget.id)
+        # "~" stands for the board's topic at the start of the others.
+        keys["~"] = self.topic[:-1]
+        keys["avty_t"] = "~/status"
         if not widget.momentary:
-            config["stat_t"] = "%s%s/state" % (self.topic, widget.id)
+            keys["stat_t"] = "~/%s/%s" % (widget.id, "state")
         if widget.writable:
-            config["cmd_t"] = "%s%s/set" % (self.topic, widget.id)
-        config["dev"] = {"ids": ["splitdash_" + self.node], "name": self.dash.title,
-                         "mdl": "splitdash", "mf": "splitdash",
-                         "sw": "%s (MicroPython %s)" % (VERSION, sys.platform)}
-        return config
+            keys["cmd_t"] = "~/%s/%s" % (widget.id, "set")
+        device = keys["dev"] = {"ids": ["splitdash_" + self.node], "name": self.dash.title}
+        # What wrote the config, for Home Assistant's log.
+        origin = keys["o"] = {"name": "splitdash", "sw": VERSION}
+        if first:
+            # Home Assistant keeps a device's details from the config that
+            # gave them; the others need only its ids and name. So each
+            # config stays under 400 bytes.
+            device["mdl"] = "splitdash"
+            device["sw"] = "%s (MicroPython %s)" % (VERSION, sys.platform)
+            if self.url:
+                device["cu"] = origin["url"] = self.url
+        return keys
 
     async def _flush(self):
         await asyncio.sleep(self.coalesce_ms / 1000)
@@ -136,13 +223,23 @@ class MqttBridge:
         values = self.dash.state(self._sent or 0)["values"]
         self._sent = version
         for wid in values:
-            if self.dash._find(wid).ha_component:
-                await self._publish_state(wid, values[wid])
+            widget = self.dash._find(wid)
+            if widget.kind in KINDS:
+                await self._publish_state(widget, values[wid])
 
-    async def _publish_state(self, wid, value):
-        widget = self.dash._find(wid)
-        await self.client.publish("%s%s/state" % (self.topic, wid), widget.to_text(value),
-                                  retain=True)
+    async def _publish_state(self, widget, value):
+        if value is None:
+            value = "None"  # Home Assistant's "unknown"
+        elif value is True or value is False:
+            value = "ON" if value else "OFF"
+        elif isinstance(value, tuple):  # an indicator's state and text
+            value = "%s: %s" % value if value[1] else value[0]
+        else:
+            # Published retained, an empty payload would delete the state:
+            # Home Assistant restarted would find none and show "unknown".
+            # The config of a kind that starts as "" reads '""' back as "".
+            value = str(value) or '""'
+        await self.client.publish("%s%s/state" % (self.topic, widget.id), value, retain=True)
 
     async def _rediscover(self):
         """Home Assistant restarted and forgot what it was told."""
@@ -167,13 +264,26 @@ class MqttBridge:
             print("splitdash: MQTT: retained command for %r ignored" % wid)
             return
         widget = self.dash._find(wid)
+        kind = widget and KINDS.get(widget.kind)
         try:
-            text = payload.decode()
-            if widget is None or not widget.ha_component:
+            value = payload.decode()
+            if not kind:
                 # Only what is announced is on MQTT.
                 raise wire.WriteError("no widget %r on MQTT" % wid, wid)
-            self.dash.apply({wid: widget.from_text(text)})
+            # What the text stands for, read by component; the widget's own
+            # validate() judges it, as a browser's write.
+            if kind == "switch":
+                value = {"ON": True, "OFF": False}.get(value, value)
+            elif kind == "button":
+                value = True if value == "PRESS" else value
+            elif kind == "number":
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass
+            # Else the text itself: an option "1" is the text "1", not 1.
+            self.dash.apply({wid: value})
         except (ValueError, UnicodeError) as exc:  # WriteError is a ValueError
             print("splitdash: MQTT command for %r refused: %s" % (wid, exc))
-            if widget is not None and not widget.momentary:
-                await self._publish_state(wid, self.dash.get(wid))
+            if kind and not widget.momentary:
+                await self._publish_state(widget, self.dash.get(wid))

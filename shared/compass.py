@@ -13,11 +13,8 @@ from dashschema.widget import Widget, finite_or_none, is_number
 class Compass(Widget):
     kind = "compass"
     params = (("unit", "°"),)
-    # Home Assistant shows it as a sensor in degrees.
-    ha_component = "sensor"
-
-    def ha_config(self):
-        return {"unit_of_measurement": self.unit}
+    # What Home Assistant is told it measures, when the board is on MQTT.
+    device_class = "wind_direction"
 
     def validate(self, value):
         value = finite_or_none(value)

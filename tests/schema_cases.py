@@ -354,41 +354,52 @@ def case_messages_keep_declaration_order():
        {"boot": "0123abcd", "version": 3, "values": {"a": 1}})
 
 
-# ---- MQTT text and Home Assistant mapping ---------------------------------------
+# ---- Home Assistant's words: device_class, entity_category -----------------------
 
 
-def case_mqtt_text_round_trips_per_kind():
-    t = Toggle("t")
-    eq((t.to_text(True), t.to_text(False)), ("ON", "OFF"))
-    same(t.from_text("ON"), True)
-    same(t.from_text("OFF"), False)
-    rejects(t, t.from_text("on"), "expected true or false")
-    s = Slider("s", min=0, max=10, step=0.5)
-    same(s.validate(s.from_text("2.5")), 2.5)
-    rejects(s, s.from_text("loud"), "expected a number")
-    rejects(s, s.from_text("NaN"), "expected a number")
-    same(Button("b").from_text("PRESS"), True)
-    rejects(Button("b"), Button("b").from_text("1"), "send true")
-    eq(Number("n", precision=1).to_text(None), "None")  # Home Assistant's "unknown"
-    eq(Number("n", precision=1).to_text(21.5), "21.5")
-    eq(Label("l").to_text("pump on"), "pump on")
+def case_no_kind_carries_home_assistant_code():
+    # MQTT lives on the board's side (mqtt_bridge.py): a page, or a board
+    # without MQTT, loads none of it.
+    for cls in (Widget, Label, Number, Level, Toggle, Slider, Button, Compass):
+        for name in ("ha_component", "ha_config", "to_text", "from_text"):
+            if hasattr(cls, name):
+                raise AssertionError("%s has %s" % (cls.__name__, name))
 
 
-def case_home_assistant_mapping_per_kind():
-    eq([k.ha_component for k in (Number, Level, Label, Toggle, Slider, Button, Compass)],
-       ["sensor", "sensor", "sensor", "switch", "number", "button", "sensor"])
-    eq(Number("n", unit="°C", precision=2).ha_config(),
-       {"unit_of_measurement": "°C", "state_class": "measurement",
-        "suggested_display_precision": 2})
-    eq(Slider("s", min=-5, max=5, step=0.5, unit="V").ha_config(),
-       {"min": -5, "max": 5, "step": 0.5, "mode": "slider", "unit_of_measurement": "V"})
-    eq(Toggle("t").ha_config(), {})
+def case_device_class_and_entity_category_are_checked_when_declared():
+    n = Number("t", unit="°C", device_class="temperature", entity_category="diagnostic")
+    eq((n.device_class, n.entity_category), ("temperature", "diagnostic"))
+    eq(Number("p", device_class="pm25").device_class, "pm25")
+    eq(Toggle("t", entity_category="config").entity_category, "config")
+    eq(Button("b", entity_category=None).entity_category, None)
+    for bad in (5, "", "Temperature", "wind direction", "2nd", ["temperature"], True):
+        bad_params(Number, 'device_class must be a name such as "temperature"', device_class=bad)
+    for bad in ("Config", "system", "", 1, True):
+        bad_params(Toggle, 'entity_category must be "diagnostic", None, or "config" on a widget '
+                   'a user sets', entity_category=bad)
+    # A setting is something a user sets: Home Assistant refuses a sensor as one.
+    for cls in (Number, Label, Level):
+        bad_params(cls, 'entity_category must be "diagnostic", None, or "config" on a widget '
+                   'a user sets', entity_category="config")
+    bad_params(Number, "unknown parameter 'device_clas'", device_clas="temperature")
+    eq(raises(ValueError, Number, "t", device_class=5),
+       "number 't': device_class must be a name such as \"temperature\"")
 
 
-def case_a_kind_without_a_mapping_is_not_discovered():
-    class Plain(Widget):
-        kind = "plain"
-    eq(Plain("p").ha_component, None)
+def case_a_widget_saying_nothing_keeps_no_slot_for_them():
+    # Class defaults: what is not given costs a widget nothing.
+    n = Number("n")
+    eq((n.device_class, n.entity_category), (None, None))
+    for name in ("device_class", "entity_category"):
+        if name in n.__dict__:
+            raise AssertionError("%s set on a widget that did not give it" % name)
+    eq(Compass("c").device_class, "wind_direction")  # a kind's own
+
+
+def case_home_assistant_words_stay_out_of_the_schema():
+    spec = Number("t", "T", unit="s", device_class="duration",
+                  entity_category="diagnostic").to_dict()
+    eq(spec, {"id": "t", "kind": "number", "label": "T", "unit": "s", "precision": 1})
 
 
 def cases():

@@ -148,7 +148,7 @@ def test_schema_lists_widgets_in_declaration_order_with_params(demo):
         ("humidity_history", "chart", "Climate"), ("tank", "level", "Water"),
         ("soil", "gauge", "Water"), ("pump", "indicator", "Water"),
         ("led", "slider", "Lights"), ("led_colour", "color", "Lights"),
-        ("wind", "compass", "System"), ("uptime", "label", "System"),
+        ("wind", "compass", "System"), ("uptime", "number", "System"),
         ("reset", "button", "System"), ("note", "text_input", "System"),
         ("events", "log", "System")]
     widgets = {w["id"]: w for w in schema["widgets"]}

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+import jinja2
 import paho.mqtt.client as mqtt
 import pytest
 
@@ -26,9 +27,10 @@ import sys
 from dashboard import Dashboard
 from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
 from compass import Compass
-from mqtt_bridge import MqttBridge
+from mqtt_bridge import KINDS, MqttBridge
 
 MqttBridge.rediscover_ms = 200
+KINDS["compass"] = "sensor"
 
 dash = Dashboard("Bridge test", static_dir=None, state_file=None)
 dash.add(Number("temperature", "Temperature", unit="°C", precision=1))
@@ -40,7 +42,8 @@ dash.add(Button("burst", "Burst"))
 dash.add(Button("leave", "Leave MQTT"))
 dash.add(Compass("wind", "Wind"))
 dash.add(Number("count", "Count", precision=0))
-bridge = MqttBridge(dash, "127.0.0.1", %(broker)d, node="%(node)s")
+bridge = MqttBridge(dash, "127.0.0.1", %(broker)d, node="%(node)s",
+                    url="http://127.0.0.1:%%s/" %% sys.argv[1])
 
 
 @dash.on_write("burst")
@@ -71,19 +74,24 @@ asyncio.run(main(int(sys.argv[1])))
 """
 
 #: component and the keys Home Assistant needs for it, per widget
+#: (abbreviated as Home Assistant reads them: "unit_of_meas" is
+#: unit_of_measurement, "stat_cla" state_class, "device_class" device_class)
 EXPECTED = {
-    "temperature": ("sensor", {"unit_of_measurement": "°C", "state_class": "measurement",
-                               "suggested_display_precision": 1}),
-    "tank": ("sensor", {"unit_of_measurement": "%", "state_class": "measurement"}),
-    "status": ("sensor", {}),
+    "temperature": ("sensor", {"unit_of_meas": "°C", "stat_cla": "measurement",
+                               "sug_dsp_prc": 1, "device_class": "temperature"}),
+    "tank": ("sensor", {"unit_of_meas": "%", "stat_cla": "measurement", "device_class": None}),
+    "status": ("sensor", {"val_tpl": "{{'' if value=='\"\"' else value}}"}),
     "fan": ("switch", {}),
     "led": ("number", {"min": 0, "max": 100, "step": 5, "mode": "slider",
-                       "unit_of_measurement": "%"}),
+                       "unit_of_meas": "%"}),
     "burst": ("button", {}),
     "leave": ("button", {}),
-    "wind": ("sensor", {"unit_of_measurement": "°"}),
-    "count": ("sensor", {"suggested_display_precision": 0}),
+    "wind": ("sensor", {"unit_of_meas": "°", "device_class": "wind_direction", "stat_cla": None}),
+    "count": ("sensor", {"sug_dsp_prc": 0}),
 }
+#: The most bytes a discovery config takes: the board builds and sends one
+#: at a time, never the whole device's.
+CONFIG_MAX = 400
 
 
 class Broker:
@@ -212,17 +220,30 @@ def test_discovery_configs_carry_what_home_assistant_needs(bridged, broker):
         for key, value in keys.items():
             assert config.get(key) == value, (wid, key, config)
         assert "object_id" not in config
-        assert config["avty_t"] == BASE + "status"
         assert config["name"]
-        assert config["dev"]["ids"] == ["splitdash_" + NODE]
-        assert config["dev"]["name"] == "Bridge test"
-        assert config["dev"]["mdl"] and config["dev"]["sw"]
+        # Every config names its device; the device's details (its link in
+        # Home Assistant: the board's page) ride on one config, the one with
+        # the fewest keys of its own, and Home Assistant keeps them.
+        if wid == "fan":
+            assert config["dev"] == {"ids": ["splitdash_" + NODE], "name": "Bridge test",
+                                     "mdl": "splitdash", "sw": "0.1.0 (MicroPython linux)",
+                                     "cu": dev.url + "/"}
+            assert config["o"] == {"name": "splitdash", "sw": "0.1.0", "url": dev.url + "/"}
+        else:
+            assert config["dev"] == {"ids": ["splitdash_" + NODE], "name": "Bridge test"}
+            assert config["o"] == {"name": "splitdash", "sw": "0.1.0"}
+        # "~" stands for the board's topic at their start.
+        assert config["~"] == BASE[:-1]
+        assert config["avty_t"] == "~/status"
         assert ("cmd_t" in config) == (wid in ("fan", "led", "burst", "leave"))
-        assert config.get("cmd_t", BASE + wid + "/set") == BASE + wid + "/set"
+        assert config.get("cmd_t", "~/%s/set" % wid) == "~/%s/set" % wid
         # A button has no state to show.
+        assert config.get("stat_t", "~/%s/state" % wid) == "~/%s/state" % wid
         assert ("stat_t" in config) == (component != "button")
         ids.add(config["uniq_id"])
     assert len(ids) == len(EXPECTED)
+    sizes = [len(m[1].encode()) for m in late.seen() if m[0].endswith("/config")]
+    assert len(sizes) == len(EXPECTED) and max(sizes) < CONFIG_MAX, sizes
     # Retained states, as text Home Assistant reads.
     try:
         for wid, text in (("temperature", "21.5"), ("tank", "40"), ("wind", "90"),
@@ -233,6 +254,41 @@ def test_discovery_configs_carry_what_home_assistant_needs(bridged, broker):
                   lambda: late.seen(BASE + "status") == [(BASE + "status", "online", True)])
     finally:
         late.close()
+
+
+def as_home_assistant_reads(config, payload):
+    """The state Home Assistant makes of a payload: the config's template
+    (``val_tpl``) rendered with ``value`` and, for JSON, ``value_json``, as
+    its MQTT integration renders it; the payload itself without one."""
+    if "val_tpl" not in config:
+        return payload
+    variables = {"value": payload}
+    try:
+        variables["value_json"] = json.loads(payload)
+    except ValueError:
+        pass
+    return jinja2.Environment().from_string(config["val_tpl"]).render(variables)
+
+
+def test_an_empty_text_stays_a_retained_state_home_assistant_reads_as_empty(bridged, broker):
+    dev, observer = bridged
+    # An empty payload published retained would delete the retained state:
+    # Home Assistant restarted would find nothing and show "unknown".
+    assert data(dev)["status"] == ""
+    observer.wait_state("status", '""')
+    late = Observer(broker.port)
+    try:
+        late.wait_state("status", '""')
+        assert late.seen(BASE + "status/state") == [(BASE + "status/state", '""', True)]
+        config = late.wait("the config", lambda: configs(late).get("status"))[2]
+    finally:
+        late.close()
+    assert as_home_assistant_reads(config, '""') == ""
+    for text in ("fan on", "None", "21.5", "'quoted'", '"'):
+        assert as_home_assistant_reads(config, text) == text
+    mark = observer.mark()
+    observer.publish(BASE + "fan/set", "ON")
+    observer.wait_state("status", "fan on", mark)
 
 
 def test_commands_take_the_same_road_as_a_browser_write(bridged):
@@ -495,6 +551,16 @@ def test_the_client_logs_in_and_a_wrong_password_is_refused(tmp_path):
         b.stop()
 
 
+#: What Home Assistant files the demo's widgets under: (device class,
+#: entity category) of each on MQTT; its charts and log are not.
+DEMO = {"temperature": ("temperature", None), "humidity": ("humidity", None),
+        "mode": (None, None), "setpoint": ("temperature", "config"), "fan": (None, None),
+        "tank": (None, None), "soil": ("moisture", None), "pump": (None, "diagnostic"),
+        "led": (None, None), "led_colour": (None, None), "wind": ("wind_direction", None),
+        "uptime": ("duration", "diagnostic"), "reset": (None, "diagnostic"),
+        "note": (None, None)}
+
+
 def test_the_demo_joins_the_broker_named_in_its_config(start_device, broker):
     config = os.path.join(BOARD, "config.json")
     with open(config, "w") as f:
@@ -502,13 +568,31 @@ def test_the_demo_joins_the_broker_named_in_its_config(start_device, broker):
                    "mqtt_prefix": "ha"}, f)
     observer = Observer(broker.port)
     try:
-        start_device()
-        observer.wait("the demo's fan", lambda: observer.seen("ha/switch/greenhouse/fan/config"))
+        dev = start_device()
+        found = observer.wait("the demo's configs", lambda: len(
+            [m for m in observer.seen() if m[0].endswith("/config")]) == len(DEMO)
+            and observer.seen())
         observer.wait("its temperature", lambda: observer.seen(
             "splitdash/greenhouse/temperature/state"))
+        # The uptime is a number of seconds, which Home Assistant can graph.
+        uptime = observer.wait("the uptime", lambda: observer.seen(
+            "splitdash/greenhouse/uptime/state"))
+        assert uptime[-1][1].isdigit(), uptime
     finally:
         observer.close()
         os.remove(config)
+    configs = {}
+    for topic, payload, retain in found:
+        if topic.endswith("/config"):
+            assert len(payload.encode()) < CONFIG_MAX, (topic, len(payload.encode()), payload)
+            configs[topic.split("/")[3]] = json.loads(payload)
+    assert {wid: (c.get("device_class"), c.get("entity_category"))
+            for wid, c in configs.items()} == DEMO
+    assert configs["uptime"]["unit_of_meas"] == "s"
+    # The device's link in Home Assistant: the page, where the demo serves it.
+    links = [c["dev"]["cu"] for c in configs.values() if "cu" in c["dev"]]
+    assert links == ["http://localhost:%d/" % dev.port]
+    assert all(c["o"]["name"] == "splitdash" and c["o"]["sw"] for c in configs.values())
 
 
 def test_board_config_checks_the_mqtt_settings():
@@ -530,3 +614,25 @@ def test_board_config_checks_the_mqtt_settings():
         "config.json: mqtt_port must be a whole number from 1 to 65535",
         "config.json: mqtt_broker must be a host name or address, or null",
         "10.0.0.2 1883 shed-2 homeassistant"]
+
+
+def test_a_device_class_home_assistant_cannot_take_is_refused_when_bridged():
+    script = (
+        "from dashboard import Dashboard\n"
+        "from dashschema.inputs import Select\n"
+        "from dashschema.chart import Chart\n"
+        "from mqtt_bridge import MqttBridge\n"
+        "dash = Dashboard('T', static_dir=None, state_file=None)\n"
+        "dash.add(Chart('history', device_class='temperature'))\n"
+        "MqttBridge(dash, '127.0.0.1')\n"
+        "print('a chart is not on MQTT: nothing to refuse')\n"
+        "dash.add(Select('mode', options=('a', 'b'), device_class='enum'))\n"
+        "try:\n"
+        "    MqttBridge(dash, '127.0.0.1')\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n")
+    out = run_micropython(["-c", script])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "a chart is not on MQTT: nothing to refuse",
+        "select 'mode': Home Assistant's select takes no device_class"]

@@ -5,7 +5,8 @@ mapping) is left out without troubling the bridge."""
 
 import time
 
-from test_mqtt import BASE, NODE, Observer, broker, configs, data  # noqa: F401  (fixture)
+from test_mqtt import (BASE, NODE, Observer, as_home_assistant_reads, broker,  # noqa: F401
+                       configs, data)
 
 APP = """
 import asyncio
@@ -23,8 +24,8 @@ dash.add(Select("mode", "Mode", options=("auto", "on", "off")))
 dash.add(NumberInput("setpoint", "Set point", min=10, max=30, step=0.5, unit="°C"), 21.5)
 dash.add(TextInput("note", "Note", max_length=12))
 dash.add(Color("colour", "Colour"), "#ffb000")
-dash.add(Gauge("soil", "Soil", unit="%%", warning=35, critical=20))
-dash.add(Indicator("pump", "Pump"))
+dash.add(Gauge("soil", "Soil", unit="%%", warning=35, critical=20, device_class="moisture"))
+dash.add(Indicator("pump", "Pump", entity_category="diagnostic"))
 dash.add(Log("events", "Events"))
 dash.add(Chart("history", "History"))
 bridge = MqttBridge(dash, "127.0.0.1", %(broker)d, node="%(node)s")
@@ -48,12 +49,15 @@ asyncio.run(main(int(sys.argv[1])))
 
 EXPECTED = {
     "mode": ("select", {"options": ["auto", "on", "off"]}),
+    # A set point: a setting, and a temperature (°C says so).
     "setpoint": ("number", {"min": 10, "max": 30, "step": 0.5, "mode": "box",
-                            "unit_of_measurement": "°C"}),
-    "note": ("text", {"max": 12}),
-    "colour": ("text", {"pattern": "^#[0-9a-fA-F]{6}$"}),
-    "soil": ("sensor", {"unit_of_measurement": "%", "state_class": "measurement"}),
-    "pump": ("sensor", {}),
+                            "unit_of_meas": "°C", "device_class": "temperature",
+                            "entity_category": "config"}),
+    "note": ("text", {"max": 12, "val_tpl": "{{'' if value=='\"\"' else value}}"}),
+    "colour": ("text", {"pattern": "^#[0-9a-fA-F]{6}$", "val_tpl": None}),
+    "soil": ("sensor", {"unit_of_meas": "%", "stat_cla": "measurement",
+                        "device_class": "moisture"}),
+    "pump": ("sensor", {"entity_category": "diagnostic", "stat_cla": None}),
 }
 
 
@@ -70,7 +74,7 @@ def test_the_widget_set_is_discovered_and_commanded_on_mqtt(start_device, broker
             for key, value in keys.items():
                 assert config.get(key) == value, (wid, key, config)
             assert ("cmd_t" in config) == (wid in ("mode", "setpoint", "note", "colour"))
-        for wid, text in (("mode", "auto"), ("setpoint", "21.5"), ("note", ""),
+        for wid, text in (("mode", "auto"), ("setpoint", "21.5"), ("note", '""'),
                           ("colour", "#ffb000"), ("soil", "41"), ("pump", "warn: low water")):
             observer.wait_state(wid, text)
         mark = observer.mark()
@@ -98,5 +102,20 @@ def test_the_widget_set_is_discovered_and_commanded_on_mqtt(start_device, broker
         out = dev.output()
         assert "MQTT command for 'mode' refused: 'mode': 'turbo' is not one of auto, on, off" in out
         assert "Traceback" not in out
+
+        # Home Assistant clears the note: an empty command. The state stays a
+        # retained message, which the note's config reads back as "".
+        mark = observer.mark()
+        observer.publish(BASE + "note/set", "")
+        observer.wait_state("note", '""', mark)
+        assert data(dev)["note"] == ""
+        late = Observer(broker.port)
+        try:
+            late.wait_state("note", '""')
+            assert late.seen(BASE + "note/state") == [(BASE + "note/state", '""', True)]
+        finally:
+            late.close()
+        assert as_home_assistant_reads(found["note"][2], '""') == ""
+        assert as_home_assistant_reads(found["note"][2], "hello 42") == "hello 42"
     finally:
         observer.close()

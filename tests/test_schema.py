@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import BOARD, MICROPYTHON, ROOT
+from conftest import BOARD, MICROPYTHON, ROOT, run_micropython
 
 SHARED = os.path.join(ROOT, "shared")
 CASES_SCRIPT = os.path.join(ROOT, "tests", "schema_cases.py")
@@ -39,16 +39,17 @@ def run_cases(lib, script=CASES_SCRIPT, names=CASES):
     return results
 
 
-def cases_tests(module):
+def cases_tests(module, source=SHARED):
     """The tests of another cases module (``<name>_cases.py``), as
     (fixture, test_cpython, test_micropython) for its test file to take:
-    each case on CPython, and on MicroPython from source and from .mpy."""
+    each case on CPython, and on MicroPython from source (``source``: the
+    folders it imports from, joined by ":") and from .mpy."""
     script = os.path.join(ROOT, "tests", module.__name__ + ".py")
     names = module.cases()
 
     @pytest.fixture(scope="module")
     def micropython_results():
-        return {"source": run_cases(SHARED, script, names),
+        return {"source": run_cases(source, script, names),
                 "mpy": run_cases(os.path.join(BOARD, "lib"), script, names)}
 
     @pytest.mark.parametrize("name", names)
@@ -93,3 +94,26 @@ def test_micropython_source(name, micropython_source_results):
 @pytest.mark.parametrize("name", CASES)
 def test_micropython_mpy(name, micropython_mpy_results):
     assert micropython_mpy_results[name] == "ok"
+
+
+SIX_WIDGETS = """
+import sys
+from dashboard import Dashboard
+from dashschema.kinds import Button, Label, Level, Number, Slider, Toggle
+dash = Dashboard("six", static_dir=None, state_file=None)
+for widget in (Label("l"), Number("n", unit="°C"), Level("v"), Toggle("t"), Slider("s"),
+               Button("b")):
+    dash.add(widget)
+print(sorted(m for m in sys.modules if "mqtt" in m or "ha_" in m or "extra" in m))
+Number("t", unit="°C", device_class="temperature", entity_category="diagnostic")
+print("dashschema.extra_params" in sys.modules)
+"""
+
+
+def test_a_dashboard_without_mqtt_loads_no_home_assistant_code():
+    # What a kind says on MQTT is in the board's mqtt_bridge.py, imported
+    # with the bridge alone; device_class= and entity_category= are checked by
+    # a module loaded only for a widget given one.
+    out = run_micropython(["-c", SIX_WIDGETS])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]", "True"]

@@ -180,22 +180,18 @@ def case_the_loader_says_why_a_kind_is_missing():
         _says(KeyError, "no widget kind", loader.kind_class, kind)
 
 
-def case_home_assistant_mapping_of_the_new_kinds():
-    eq([k.ha_component for k in (Select, NumberInput, TextInput, Color, Gauge, Indicator, Log)],
-       ["select", "number", "text", "text", "sensor", "sensor", None])
-    eq(Select("s", options=("a", "b")).ha_config(), {"options": ["a", "b"]})
-    eq(NumberInput("n", min=10, max=30, step=0.5, unit="°C").ha_config(),
-       {"min": 10, "max": 30, "step": 0.5, "mode": "box", "unit_of_measurement": "°C"})
-    eq(TextInput("t", max_length=9).ha_config(), {"max": 9})
-    eq(Color("c").ha_config(), {"pattern": "^#[0-9a-fA-F]{6}$"})
-    eq(Gauge("g", unit="%").ha_config()["state_class"], "measurement")
-    # Commands are the text itself: an option "1" stays text.
-    eq(Select("s", options=("1", "2")).validate(Select("s", options=("1", "2")).from_text("1")), "1")
-    eq(TextInput("t").from_text("21"), "21")
-    eq(Color("c").from_text("#FFFFFF"), "#FFFFFF")
-    i = Indicator("i")
-    eq((i.to_text(("ok", "")), i.to_text(("warn", "tank low")), i.to_text(None)),
-       ("ok", "warn: tank low", "None"))
+def case_a_set_point_is_a_setting_unless_said_otherwise():
+    eq(NumberInput("sp", min=10, max=30).entity_category, "config")
+    eq(NumberInput("sp", min=10, max=30, entity_category=None).entity_category, None)
+    eq(NumberInput("sp", min=10, max=30, entity_category="diagnostic").entity_category,
+       "diagnostic")
+    eq(Indicator("i", entity_category="diagnostic").entity_category, "diagnostic")
+    bad_params(Indicator, "\"config\" on a widget a user sets", entity_category="config")
+    eq(Gauge("g", device_class="moisture").device_class, "moisture")
+    for cls in (Select, NumberInput, TextInput, Color, Gauge, Indicator, Log):
+        for name in ("ha_component", "ha_config", "to_text", "from_text"):
+            if hasattr(cls, name):
+                raise AssertionError("%s has %s" % (cls.__name__, name))
 
 
 def cases():

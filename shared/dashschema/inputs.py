@@ -13,19 +13,12 @@ def _text(value):
     raise ValueError("expected text, got %s" % _type_name(value))
 
 
-def _text_itself(widget, text):
-    # An MQTT command is the text itself: an option "1" is not the number 1.
-    return text
-
-
 @register
 class Select(Widget):
     """One of ``options``, chosen from a dropdown."""
     kind = "select"
     writable = True
     params = (("options", ()),)
-    ha_component = "select"
-    from_text = _text_itself
 
     def check_params(self):
         if not distinct_names(self.options):
@@ -36,9 +29,6 @@ class Select(Widget):
     @property
     def initial(self):
         return self.options[0]
-
-    def ha_config(self):
-        return {"options": list(self.options)}
 
     def validate(self, value):
         if _text(value) not in self.options:
@@ -51,11 +41,8 @@ class NumberInput(Slider):
     """A number typed in a box, within ``min``/``max`` on ``step``: a
     slider's values without the slider, for a set point to the tenth."""
     kind = "number_input"
-
-    def ha_config(self):
-        config = Slider.ha_config(self)
-        config["mode"] = "box"
-        return config
+    #: A set point: Home Assistant files it among the board's settings.
+    entity_category = "config"
 
 
 @register
@@ -65,8 +52,6 @@ class TextInput(Widget):
     writable = True
     params = (("max_length", 64),)
     initial = ""
-    ha_component = "text"
-    from_text = _text_itself
     #: The longest ``max_length`` a board takes: every page holds the text.
     longest = 255
 
@@ -74,9 +59,6 @@ class TextInput(Widget):
         if not is_whole(self.max_length, 1, self.longest):
             return "max_length must be a whole number from 1 to %d" % self.longest
         return None
-
-    def ha_config(self):
-        return {"max": self.max_length}
 
     def validate(self, value):
         if len(_text(value)) > self.max_length:
@@ -93,11 +75,6 @@ class Color(Widget):
     kind = "color"
     writable = True
     initial = "#000000"
-    ha_component = "text"
-    from_text = _text_itself
-
-    def ha_config(self):
-        return {"pattern": "^#[0-9a-fA-F]{6}$"}
 
     def validate(self, value):
         value = _text(value).lower()

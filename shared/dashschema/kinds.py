@@ -38,14 +38,6 @@ def _check_precision(widget):
     return None
 
 
-def _measurement(widget):
-    """Home Assistant's sensor keys for a reading with a unit and precision."""
-    config = {"state_class": "measurement", "suggested_display_precision": widget.precision}
-    if widget.unit:
-        config["unit_of_measurement"] = widget.unit
-    return config
-
-
 def _rounded(widget, value):
     # Boards compute in single precision: send no more digits than shown.
     if value is None:
@@ -58,7 +50,6 @@ class Label(Widget):
     """Read-only text."""
     kind = "label"
     initial = ""
-    ha_component = "sensor"
 
     def validate(self, value):
         if isinstance(value, str):
@@ -72,10 +63,7 @@ class Number(Widget):
     """A read-only reading with a unit, shown with ``precision`` decimals."""
     kind = "number"
     params = (("unit", ""), ("precision", 1))
-    ha_component = "sensor"
-
     check_params = _check_precision
-    ha_config = _measurement
 
     def validate(self, value):
         return _rounded(self, _number_or_none(value))
@@ -90,8 +78,6 @@ class Level(Widget):
     """
     kind = "level"
     params = (("min", 0), ("max", 100), ("unit", "%"), ("precision", 0))
-    ha_component = "sensor"
-    ha_config = _measurement
 
     def check_params(self):
         return _check_range(self) or _check_precision(self)
@@ -106,19 +92,11 @@ class Toggle(Widget):
     kind = "toggle"
     writable = True
     initial = False
-    ha_component = "switch"
 
     def validate(self, value):
         if isinstance(value, bool):
             return value
         raise ValueError("expected true or false, got %s" % _type_name(value))
-
-    def to_text(self, value):
-        return "ON" if value else "OFF"
-
-    def from_text(self, text):
-        # What Home Assistant's switch sends; anything else is refused.
-        return {"ON": True, "OFF": False}.get(text, text)
 
 
 @register
@@ -127,7 +105,6 @@ class Slider(Widget):
     kind = "slider"
     writable = True
     params = (("min", 0), ("max", 100), ("step", 1), ("unit", ""))
-    ha_component = "number"
 
     def check_params(self):
         reason = _check_range(self)
@@ -136,12 +113,6 @@ class Slider(Widget):
         if not is_number(self.step) or self.step <= 0:
             return "step must be a positive number"
         return None
-
-    def ha_config(self):
-        config = {"min": self.min, "max": self.max, "step": self.step, "mode": "slider"}
-        if self.unit:
-            config["unit_of_measurement"] = self.unit
-        return config
 
     @property
     def initial(self):
@@ -166,12 +137,8 @@ class Button(Widget):
     kind = "button"
     writable = True
     momentary = True
-    ha_component = "button"
 
     def validate(self, value):
         if value is True:
             return value
         raise ValueError("send true to press, got %s" % _type_name(value))
-
-    def from_text(self, text):
-        return True if text == "PRESS" else Widget.from_text(self, text)

@@ -48,7 +48,6 @@ class Indicator(Widget):
     text. Set as ``"ok"``, ``("warn", "low water")`` or ``{"state": ...,
     "text": ...}``; kept and sent as ``[state, text]``."""
     kind = "indicator"
-    ha_component = "sensor"
     STATES = ("ok", "warn", "error", "off")
     #: The longest text, in characters: it fits the card.
     max_text = 40
@@ -76,8 +75,3 @@ class Indicator(Widget):
         if len(text) > self.max_text:
             raise ValueError("text: %d characters, more than %d" % (len(text), self.max_text))
         return (state, text)
-
-    def to_text(self, value):
-        if value is None:
-            return "None"
-        return "%s: %s" % value if value[1] else value[0]

@@ -1,6 +1,5 @@
 """The base every widget kind derives from."""
 
-import json
 import math
 
 
@@ -42,9 +41,17 @@ class Widget:
     #: A writable, non-momentary widget's value is kept across reboots
     #: (see the board's ``saved_state``) unless made with ``persist=False``.
     persist = True
-    #: The Home Assistant component the kind appears as over MQTT (the
-    #: board's ``mqtt_bridge``), or None: not discovered.
-    ha_component = None
+    #: What the widget measures in Home Assistant's words ("temperature",
+    #: "humidity", "duration"): its icon and unit conversion there. Read by
+    #: the board's MQTT bridge alone (``mqtt_bridge``); None: what the
+    #: unit says, if it says it beyond doubt ("°C", not "%").
+    device_class = None
+    #: Where Home Assistant files the widget: "config" (a setting),
+    #: "diagnostic" (the board's own health), or None: among the device's
+    #: controls and sensors. Read by the bridge alone. Both may be given to
+    #: every kind (``extra_params``), and set only when given: the other
+    #: widgets keep no slot for them.
+    entity_category = None
     #: Each value is a new point of a history (a chart's, a log's line), not
     #: a replacement: the board keeps them in a ring and sends a page only
     #: those it lacks. The name of the board's module with that ``Ring``, or
@@ -65,8 +72,11 @@ class Widget:
             self.group = str(group)
         for name, default in self.params:
             setattr(self, name, params.pop(name, default))
-        for name in params:
-            raise ValueError("%s %r: unknown parameter %r" % (self.kind, id, name))
+        if params:
+            # Rare: checked by a module of its own, which a dashboard whose
+            # widgets are given none of them never loads.
+            from dashschema.extra_params import take
+            take(self, params)
         reason = self.check_params()
         if reason:
             raise ValueError("%s %r: %s" % (self.kind, id, reason))
@@ -78,25 +88,6 @@ class Widget:
     def validate(self, value):
         """Return the value to store, or raise ``ValueError`` with the reason."""
         return value
-
-    def ha_config(self):
-        """What the kind adds to its Home Assistant discovery config; the
-        bridge adds the name, topics, ids and device."""
-        return {}
-
-    def to_text(self, value):
-        """The value as an MQTT state payload. "None" is Home Assistant's
-        "unknown": no reading."""
-        return "None" if value is None else str(value)
-
-    def from_text(self, text):
-        """The value an MQTT command stands for, before ``validate()``:
-        a JSON value where the text is one (``21.5``, ``true``), else the
-        text itself."""
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
 
     def to_dict(self):
         spec = {"id": self.id, "kind": self.kind, "label": self.label}

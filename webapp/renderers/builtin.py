@@ -24,13 +24,31 @@ class LabelCard(Card):
         self.text.textContent = value
 
 
+#: Whole seconds are shown in their two largest units, "1 min 19 s": for
+#: each, its seconds and name, and the next unit's.
+DURATION = ((86400, "d", 3600, "h"), (3600, "h", 60, "min"), (60, "min", 1, "s"))
+
+
+def duration(seconds):
+    """Whole seconds as a person reads them: "45 s", "1 min 19 s", "2 h 5 min"."""
+    seconds = int(seconds)
+    for size, name, smaller, unit in DURATION:
+        if seconds >= size:
+            return "%d %s %d %s" % (seconds // size, name, seconds % size // smaller, unit)
+    return "%d s" % seconds
+
+
 class ReadingCard(Card):
-    """A big number with its unit; "—" when the device has no reading."""
+    """A big number with its unit; "—" when the device has no reading. A
+    reading in whole seconds (an uptime) is shown as "1 min 19 s"."""
 
     def build(self):
+        w = self.widget
+        self.seconds = w.unit == "s" and not w.precision
         self.value = web.span()
-        self.body = web.div(self.value, web.span(textContent=self.widget.unit, classes=["unit"]),
-                            classes=["reading"])
+        # A duration's units are in its text.
+        self.body = web.div(self.value, web.span(textContent="" if self.seconds else w.unit,
+                                                 classes=["unit"]), classes=["reading"])
         self.show(None)
         return self.body
 
@@ -40,7 +58,8 @@ class ReadingCard(Card):
             self.body.title = "no reading"
             self.body.classes.add("none")
         else:
-            self.value.textContent = ("%." + str(self.widget.precision) + "f") % value
+            self.value.textContent = duration(value) if self.seconds else \
+                ("%." + str(self.widget.precision) + "f") % value
             self.body.title = ""
             self.body.classes.discard("none")
 
