@@ -39,8 +39,9 @@ LIVE_AT = """new MutationObserver(() => {
 
 
 class WireMeter:
-    """Bytes received per request, from the DevTools protocol's network
-    events; a request still open (the live stream) counts what arrived."""
+    """Bytes received per request that reached the network (not the
+    browser's cache), from the DevTools protocol's network events; a request
+    still open (the live stream) counts what arrived."""
 
     def __init__(self, page):
         self.cdp = page.context.new_cdp_session(page)
@@ -48,14 +49,18 @@ class WireMeter:
         self.cdp.on("Network.responseReceived", self._response)
         self.cdp.on("Network.dataReceived", self._data)
         self.cdp.on("Network.loadingFinished", self._finished)
+        self.cdp.on("Network.requestServedFromCache", self._cached)
         self.reset()
 
     def reset(self):
         self.received = {}  # request id -> bytes so far
         self.rows = {}  # request id -> (status, url)
+        self.cached = set()  # request ids the cache answered
 
     def _response(self, event):
         response = event["response"]
+        if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
+            self.cached.add(event["requestId"])
         self.rows[event["requestId"]] = (response["status"], response["url"])
         self.received[event["requestId"]] = response.get("encodedDataLength", 0)
 
@@ -67,8 +72,12 @@ class WireMeter:
         # The final count for the request, headers included.
         self.received[event["requestId"]] = event["encodedDataLength"]
 
+    def _cached(self, event):
+        self.cached.add(event["requestId"])
+
     def snapshot(self):
-        rows = [(self.received.get(rid, 0),) + self.rows[rid] for rid in self.rows]
+        rows = [(self.received.get(rid, 0),) + self.rows[rid] for rid in self.rows
+                if rid not in self.cached]
         return sorted(rows, reverse=True)
 
 

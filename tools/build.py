@@ -33,8 +33,9 @@ BIN = os.path.dirname(sys.executable)
 
 PYSCRIPT = "@pyscript/core/dist"
 # Chunks of PyScript a MicroPython page never loads, besides the plugins
-# pyscript.toml switches off: terminal, zip and Pyodide code.
-PYSCRIPT_UNUSED = ("pyodide_graph", "xterm", "zip")
+# pyscript.toml switches off: terminal, zip and Pyodide code, and the TOML
+# parser (the page has its config as JSON).
+PYSCRIPT_UNUSED = ("pyodide_graph", "xterm", "zip", "toml")
 MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
                ("micropython.mjs", "micropython.wasm"))
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
@@ -139,37 +140,74 @@ class Bundle:
             f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
+def versioned(files):
+    """The URL folder of ``files`` ((name, bytes) pairs): named by their
+    hash, so that it changes exactly when one of them does."""
+    digest = hashlib.sha256()
+    for name, data in files:
+        digest.update(name.encode() + b"\0" + data)
+    return "/rt-" + digest.hexdigest()[:10] + "/"
+
+
+def python_pack(files):
+    """(name, bytes) pairs as one file: a line of JSON, {name: [start, end]}
+    into the bytes after it, then the bytes (the page cuts it up)."""
+    index, body = {}, b""
+    for name, data in files:
+        index[name] = [len(body), len(body) + len(data)]
+        body += data
+    return json.dumps(index, separators=(",", ":")).encode() + b"\n" + body
+
+
+def page_config(runtime, files):
+    """pyscript.toml as the JSON config of each kind of interpreter the page
+    has (index.html's <mpy-config> and <py-config>), the app's files added.
+    PyScript loads plugins per kind, so the plugin list goes to both."""
+    with open(os.path.join(ROOT, "pyscript.toml"), "rb") as f:
+        config = tomllib.load(f)
+    config["interpreter"] = config["interpreter"].replace("./runtime/", "." + runtime)
+    config["files"] = files
+    return (json.dumps(config, separators=(",", ":")),
+            json.dumps({"plugins": config.get("plugins", [])}, separators=(",", ":")))
+
+
 def build_www(www, extra=()):
     """The webapp bundle in ``www``; ``extra``: more (path below the page's
     py/, absolute path) Python files, as a user's own widgets are."""
-    runtime = runtime_files()
-    digest = hashlib.sha256()
-    for name, path in runtime:
-        digest.update(name.encode() + read(path))
-    prefix = "/rt-" + digest.hexdigest()[:10] + "/"
-
-    bundle = Bundle(www)
-    for name, path in runtime:
-        bundle.add(prefix + name, read(path))
+    runtime = [(name, read(path)) for name, path in runtime_files()]
+    runtime_dir = versioned(runtime)
 
     py_files = python_sources(os.path.join(ROOT, "shared")) + \
         python_sources(os.path.join(ROOT, "webapp")) + list(extra)
-    toml = read(os.path.join(ROOT, "pyscript.toml")).decode()
-    toml = toml.replace("./runtime/", "." + prefix)
-    lines = [toml.rstrip("\n")]
-    for rel, path in py_files:
-        bundle.add("/py/" + rel, lean_python(read(path).decode()).encode())
-        if rel != "main.py":
-            lines.append('"./py/%s" = "./%s"' % (rel, rel))
-    bundle.add("/pyscript.toml", ("\n".join(lines) + "\n").encode())
+    python = [(rel, lean_python(read(path).decode()).encode()) for rel, path in py_files]
+    app = [("py.pack", python_pack(python)),
+           ("style.css", read(os.path.join(ROOT, "webapp", "style.css")))]
+    app_dir = versioned(app)
 
-    webapp = os.path.join(ROOT, "webapp")
-    for name in sorted(os.listdir(webapp)):
-        if name.endswith((".html", ".css", ".svg")):
-            data = read(os.path.join(webapp, name))
-            if name.endswith(".html"):
-                data = data.replace(b"./runtime/", ("." + prefix).encode())
-            bundle.add("/" + name, data)
+    bundle = Bundle(www)
+    for name, data in runtime:
+        bundle.add(runtime_dir + name, data)
+    for name, data in app:
+        bundle.add(app_dir + name, data)
+
+    files = dict(("." + app_dir + "py/" + rel, "./" + rel) for rel, _ in py_files
+                 if rel != "main.py")
+    mpy_config, py_config = page_config(runtime_dir, files)
+    # Fetched at once by the page: the .wasm first, the largest; core.js is
+    # in the page itself.
+    early = ["." + runtime_dir + name for name, _ in
+             sorted(runtime, key=lambda f: -len(f[1])) if not name.endswith("/core.js")]
+    html = read(os.path.join(ROOT, "webapp", "index.html")).decode()
+    for slot, value in (("./runtime/", "." + runtime_dir), ("./app/", "." + app_dir),
+                        ("[/* the build lists them */]", json.dumps(early)),
+                        ("<mpy-config type=\"json\">{/* the build writes it */}",
+                         "<mpy-config type=\"json\">" + mpy_config),
+                        ("<py-config type=\"json\">{/* the build writes it */}",
+                         "<py-config type=\"json\">" + py_config)):
+        if slot not in html:
+            sys.exit("build: webapp/index.html has no %s" % slot)
+        html = html.replace(slot, value)
+    bundle.add("/index.html", html.encode())
     bundle.finish()
     return bundle
 
