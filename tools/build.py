@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tokenize
 import tomllib
 
@@ -38,8 +39,14 @@ PYSCRIPT = "@pyscript/core/dist"
 PYSCRIPT_UNUSED = ("pyodide_graph", "xterm", "zip", "toml")
 MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
                ("micropython.mjs", "micropython.wasm"))
+#: The .mpy version each MicroPython-WASM release imports (its
+#: sys.implementation._mpy): the page's modules are compiled for it, by an
+#: mpy-cross that must emit that version.
+WASM_MPY = {"1.27.0": "6.3"}
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
+#: The page's Python that PyScript runs (webapp/main.py); the rest it imports.
+PAGE_SCRIPT = "main.py"
 
 
 def python_sources(top):
@@ -149,6 +156,34 @@ def versioned(files):
     return "/rt-" + digest.hexdigest()[:10] + "/"
 
 
+def check_mpy_cross():
+    with open(os.path.join(NODE, MICROPYTHON[0], "package.json")) as f:
+        wasm = json.load(f)["version"]
+    wanted = WASM_MPY.get(wasm)
+    if wanted is None:
+        sys.exit("build: which .mpy version does MicroPython-WASM %s import? "
+                 "Add it to WASM_MPY in tools/build.py" % wasm)
+    said = subprocess.run([os.path.join(BIN, "mpy-cross"), "--version"], check=True,
+                          capture_output=True, text=True).stdout
+    emitted = re.search(r"mpy v(\d+\.\d+)", said)
+    if not emitted or emitted.group(1) != wanted:
+        sys.exit("build: MicroPython-WASM %s imports .mpy v%s; mpy-cross says: %s"
+                 % (wasm, wanted, said.strip()))
+
+
+def page_module(rel, path):
+    """(name, bytes) of a Python file as the page gets it: precompiled to
+    .mpy, which MicroPython-WASM imports without compiling it, with its line
+    numbers (a traceback in the console points at the source line); the
+    script PyScript runs stays source, lean."""
+    if rel == PAGE_SCRIPT:
+        return rel, lean_python(read(path).decode()).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.mpy")
+        subprocess.run([os.path.join(BIN, "mpy-cross"), "-s", rel, "-o", out, path], check=True)
+        return rel[:-3] + ".mpy", read(out)
+
+
 def python_pack(files):
     """(name, bytes) pairs as one file: a line of JSON, {name: [start, end]}
     into the bytes after it, then the bytes (the page cuts it up)."""
@@ -176,10 +211,11 @@ def build_www(www, extra=()):
     py/, absolute path) Python files, as a user's own widgets are."""
     runtime = [(name, read(path)) for name, path in runtime_files()]
     runtime_dir = versioned(runtime)
+    check_mpy_cross()
 
     py_files = python_sources(os.path.join(ROOT, "shared")) + \
         python_sources(os.path.join(ROOT, "webapp")) + list(extra)
-    python = [(rel, lean_python(read(path).decode()).encode()) for rel, path in py_files]
+    python = [page_module(rel, path) for rel, path in py_files]
     app = [("py.pack", python_pack(python)),
            ("style.css", read(os.path.join(ROOT, "webapp", "style.css")))]
     app_dir = versioned(app)
@@ -190,13 +226,11 @@ def build_www(www, extra=()):
     for name, data in app:
         bundle.add(app_dir + name, data)
 
-    files = dict(("." + app_dir + "py/" + rel, "./" + rel) for rel, _ in py_files
-                 if rel != "main.py")
+    files = dict(("." + app_dir + "py/" + name, "./" + name) for name, _ in python
+                 if name != PAGE_SCRIPT)
     mpy_config, py_config = page_config(runtime_dir, files)
-    # Fetched at once by the page: the .wasm first, the largest; core.js is
-    # in the page itself.
-    early = ["." + runtime_dir + name for name, _ in
-             sorted(runtime, key=lambda f: -len(f[1])) if not name.endswith("/core.js")]
+    # Fetched by the page at once: see index.html.
+    early = ["." + runtime_dir + name for name, _ in runtime if name.endswith(".wasm")]
     html = read(os.path.join(ROOT, "webapp", "index.html")).decode()
     for slot, value in (("./runtime/", "." + runtime_dir), ("./app/", "." + app_dir),
                         ("[/* the build lists them */]", json.dumps(early)),
