@@ -239,3 +239,31 @@ def test_a_reload_asks_the_board_for_the_page_alone(demo, open_page):
     assert [path for rid, path in asked.items() if rid not in cached and path not in api] == ["/"]
     resent = [r.url for r in files if r.request.sizes()["responseBodySize"] > 0]
     assert not resent, resent
+
+
+#: Each card's height, and the height it would have on its own (not
+#: stretched to its row): [widget, height, own height].
+CARD_HEIGHTS = """() => [...document.querySelectorAll('.card')].map(card => {
+    const height = card.getBoundingClientRect().height;
+    card.style.alignSelf = 'start';
+    const own = card.getBoundingClientRect().height;
+    card.style.alignSelf = '';
+    return [card.dataset.widget, height, own];
+})"""
+
+
+def test_cards_keep_their_own_height_beside_a_taller_one(start_device, tmp_path, open_page):
+    device = custom_device(start_device, tmp_path, """
+        from dashschema.chart import Chart
+        with dash.group("Climate"):
+            dash.add(Toggle("fan", "Fan"))
+            dash.add(Chart("history", "Temperature", series=("inside",)))
+            dash.add(Label("note", "Note"), "ok")
+    """)
+    page = open_page(device).wait_ready()
+    tops = set(page.widget(wid).bounding_box()["y"] for wid in ("fan", "history", "note"))
+    assert len(tops) == 1  # one row: the chart spans two columns
+    heights = dict((wid, (height, own)) for wid, height, own in page.page.evaluate(CARD_HEIGHTS))
+    assert heights["history"][1] > 1.5 * heights["fan"][1]
+    stretched = [(wid, height, own) for wid, (height, own) in heights.items() if height > own + 0.5]
+    assert not stretched, stretched
