@@ -15,6 +15,8 @@
 # `make soak` runs the demo for 10 minutes under pages and writes.
 # `make bench-hub` takes the hub's figures (recording, a 7-day range, a
 # board's cost with pages on the hub against pages on the board).
+# `make bench-bundle` times the page on a mid-range phone on a board's WiFi.
+# `make screenshots` renders the demo in Chromium to docs/screenshots/.
 PORT ?= 8000
 HUB_DB ?= hub.sqlite
 HEAP ?= 256K
@@ -27,7 +29,7 @@ MICROPYPATH := .frozen:lib
 # device/config.example.json).
 CONFIG ?= device/config.local.json
 
-.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub
+.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub screenshots
 
 setup:
 	@tools/setup.sh
@@ -71,6 +73,10 @@ bench-bundle:
 bench-hub:
 	@tools/setup.sh --with-valgrind
 	@$(PY) bench/hub_bench.py $(BENCH_ARGS)
+
+screenshots:
+	@tools/setup.sh --with-browser
+	@$(PY) tools/screenshots.py $(if $(APP),--app $(APP))
 
 clean:
 	rm -rf build
