@@ -282,17 +282,19 @@ def test_a_module_that_fails_to_load_starts_the_page_again(flaky, open_page, mod
 
 
 def test_a_busy_boards_503s_are_retried(start_device, tmp_path, browser):
-    # One request at a time and one waiting, and files read slowly, as from
-    # a board's flash, holding everything up meanwhile: of the files a cold
-    # load asks for at once, some are told "busy, try again" at first.
+    # One request at a time and one waiting, and a board that holds
+    # everything up for a moment (reading its flash, say) as the files a
+    # cold load asks for at once arrive: some are told "busy, try again".
     device = token_device(start_device, tmp_path, before=textwrap.dedent("""
         import time
         from server import Server
         from static_files import StaticFiles
         Server.max_active = Server.max_waiting = 1
-        _response = StaticFiles.response
+        _response, _held = StaticFiles.response, []
         def slow(self, request, path):
-            time.sleep_ms(50)
+            if path != "/index.html" and not _held:
+                _held.append(path)
+                time.sleep_ms(300)
             return _response(self, request, path)
         StaticFiles.response = slow
     """))

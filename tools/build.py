@@ -229,11 +229,8 @@ def build_www(www, extra=()):
     files = dict(("." + app_dir + "py/" + name, "./" + name) for name, _ in python
                  if name != PAGE_SCRIPT)
     mpy_config, py_config = page_config(runtime_dir, files)
-    # Fetched by the page at once: see index.html.
-    early = ["." + runtime_dir + name for name, _ in runtime if name.endswith(".wasm")]
     html = read(os.path.join(ROOT, "webapp", "index.html")).decode()
     for slot, value in (("./runtime/", "." + runtime_dir), ("./app/", "." + app_dir),
-                        ("[/* the build lists them */]", json.dumps(early)),
                         ("<mpy-config type=\"json\">{/* the build writes it */}",
                          "<mpy-config type=\"json\">" + mpy_config),
                         ("<py-config type=\"json\">{/* the build writes it */}",
