@@ -180,7 +180,10 @@ def page_module(rel, path):
         return rel, lean_python(read(path).decode()).encode()
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.mpy")
-        subprocess.run([os.path.join(BIN, "mpy-cross"), "-s", rel, "-o", out, path], check=True)
+        done = subprocess.run([os.path.join(BIN, "mpy-cross"), "-s", rel, "-o", out, path],
+                              capture_output=True, text=True)
+        if done.returncode:
+            sys.exit("build: %s does not compile:\n%s" % (path, done.stderr.strip()))
         return rel[:-3] + ".mpy", read(out)
 
 
