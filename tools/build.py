@@ -3,8 +3,11 @@
     main.py          what the board runs at boot (device/main.py: the demo)
     lib/*.mpy        device/ (the demo too), shared/ and Microdot, precompiled
                      with mpy-cross
-    www/             the webapp bundle: every file gzipped (<name>.gz), the
-                     PyScript runtime under a versioned rt-<hash>/ folder, and
+    www/             the webapp bundle: every file gzipped (<name>.gz);
+                     index.html, the one file revalidated, with PyScript's
+                     config in it; the PyScript runtime under a versioned
+                     rt-<hash>/ folder, and the page's style sheet and Python
+                     (py.pack: .mpy modules and main.py) under another; and
                      manifest.json mapping each URL path to
                      [etag, gzip size, Last-Modified date]
 
