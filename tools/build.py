@@ -48,6 +48,8 @@ MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
 WASM_MPY = {"1.27.0": "6.3"}
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
+# Page code a laptop hub serves itself (tools/hub): no board's page loads it.
+HUB_ONLY = "hub/"
 #: The page's Python that PyScript runs (webapp/main.py); the rest it imports.
 PAGE_SCRIPT = "main.py"
 
@@ -220,7 +222,8 @@ def build_www(www, extra=()):
     check_mpy_cross()
 
     py_files = python_sources(os.path.join(ROOT, "shared")) + \
-        python_sources(os.path.join(ROOT, "webapp")) + list(extra)
+        [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "webapp"))
+         if not rel.startswith(HUB_ONLY)] + list(extra)
     python = [page_module(rel, path) for rel, path in py_files]
     app = [("py.pack", python_pack(python)),
            ("style.css", read(os.path.join(ROOT, "webapp", "style.css")))]
