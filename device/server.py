@@ -1,10 +1,5 @@
 """The board's HTTP server: Microdot, with the connection handling a board
-needs to stay up on a network for months. Everything splitdash relies on
-in Microdot's request cycle lives here, reached through its public hooks
-only (a subclass whose ``start_server`` hands each connection to
-Microdot's ``handle_request``, the reader and writer it is handed,
-``request.sock``, ``Response.already_handled``), so that a board given
-another Microdot through ``mip`` keeps working.
+needs to stay up on a network for months.
 
 Microdot on its own starts a task per connection, with a request, its
 headers and buffers, however many arrive: a browser opening six
@@ -17,14 +12,25 @@ as a socket and nothing else (no task, no stream), and past
 too short to take a connection at all, it waits in the TCP backlog. A
 request also waits while the heap is short and others are under way: what
 they free lets it through, where starting at once would fail both. A
-client that sends its request too slowly, or stops taking its answer, is
-dropped.
+request the heap turns out too short for (a ``MemoryError`` wherever it
+is served) is dropped unanswered, which a page retries; a malformed one
+is answered 400. A client that sends its request too slowly, or stops
+taking its answer, is dropped.
 
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
 byte per call. Header lines nothing on the board reads (a browser's
 User-Agent, Accept-Language, ...) are dropped as bytes, before Microdot
 makes strings of them: they cost a board more than the answer. Each
 answer's head goes out in one write instead of one per line.
+
+Microdot is used through its documented API (routes, error handlers,
+``Request.create`` given a stream of the server's own,
+``Response.already_handled``), and three parts it does not document,
+each held by ``tests/test_microdot_pins.py``, which fails when Microdot
+changes one: ``Microdot.dispatch_request(request)`` routes a request and
+``Response.write(stream)`` writes its answer, as Microdot's own
+``handle_request`` does; ``request.sock`` is the ``(reader, writer)``
+given to ``Request.create``, as Microdot's WebSocket support relies on.
 """
 
 import asyncio
@@ -51,8 +57,7 @@ except AttributeError:  # CPython collects by its own rules
 # asyncio loads its streams on first use: loaded here, with the app, rather
 # than when serving starts, with the heap already in use.
 from asyncio import StreamReader
-from microdot import Microdot, Response
-from microdot.microdot import urldecode
+from microdot import Microdot, Request, Response
 from dashschema import wire
 
 _BUSY_BODY = b'{"error":"busy, try again","widget":null}'
@@ -118,8 +123,8 @@ def json_error(reason, status, widget=None):
 
 
 class Connection:
-    """One client connection, as Microdot reads and writes it: a request's
-    ``sock`` is ``(connection, connection)``."""
+    """One client connection, the stream Microdot reads its request from and
+    writes its answer to: a request's ``sock`` is ``(connection, connection)``."""
 
     #: Request headers dropped unread, lowercase: what browsers send that
     #: neither Microdot nor the dashboard looks at. Take a name out to read
@@ -140,13 +145,12 @@ class Connection:
         self._view = memoryview(buffer)
         self._read_ms = int(server.read_timeout_s * 1000)
         self._send_ms = int(server.send_timeout_s * 1000)
-        self.open(None, None)
+        self.open(None)
 
-    def open(self, sock, address):
+    def open(self, sock):
         """Start on a new connection (None: the slot is free)."""
         self.sock = sock
         self.stream = None if sock is None else StreamReader(sock)
-        self.address = address
         self._start = self._end = 0  # unread bytes: buffer[_start:_end]
         self._head = 0  # bytes of the answer's head held in the buffer; then None
         self._read_by = ticks_add(ticks_ms(), self._read_ms)
@@ -154,11 +158,6 @@ class Connection:
         self.deadline = None
         self.task = None if sock is None else asyncio.current_task()
         self.taken = False
-        #: The request line as read, and whether the head was read to its
-        #: blank line: what tells a request Microdot had no heap for from a
-        #: malformed one (``Server.well_formed``).
-        self.request_line = None
-        self.head_read = False
 
     def take(self):
         """Hand the connection over for good (a live stream): Microdot and
@@ -174,12 +173,7 @@ class Connection:
             line = await self._line()
             colon = line.find(b":")
             if colon < 0 or line[:colon].lower() not in self.skip_headers:
-                break
-        if self.request_line is None:
-            self.request_line = line
-        elif line in (b"\r\n", b"\n"):
-            self.head_read = True
-        return line
+                return line
 
     async def _line(self):
         while True:
@@ -249,13 +243,6 @@ class Connection:
         await self.stream.awrite(data)
         self.deadline = None
 
-    async def aclose(self):
-        pass  # the server closes the socket once Microdot is done with it
-
-    def get_extra_info(self, name):
-        # Kept here, not in the stream's own dict: a live stream keeps its
-        # asyncio stream for as long as its page is open.
-        return self.address if name == "peername" else None
 
 
 class Server(Microdot):
@@ -305,7 +292,6 @@ class Server(Microdot):
         accepting, where this one drops that connection and goes on."""
         if ssl:
             raise ValueError("splitdash serves plain HTTP")
-        self.debug = debug
         # Made before the first connection: at the heap's end they might
         # not be made at all.
         self._free = [Connection(self, bytearray(self.buffer_size))
@@ -384,16 +370,19 @@ class Server(Microdot):
 
     async def _serve(self, sock, addr, connection):
         try:
-            connection.open(sock, addr)
+            connection.open(sock)
             self._active.append(connection)
             if not self._watching:
                 asyncio.create_task(self._watch())
                 self._watching = True  # once it exists: else the next request tries again
-            await self.handle_request(connection, connection)
+            await self._answer(connection, addr)
         except asyncio.CancelledError:
             pass  # dropped by _watch: too slow
-        except Exception as exc:  # no heap left for it, most likely
-            # Printed as it is: a repr() would need heap.
+        except Exception as exc:
+            # No heap left for it (MemoryError), or the client gone (OSError,
+            # EOFError): dropped unanswered. A page retries it, where a 400
+            # would leave it without the file, or refuse a write it should
+            # have taken. Printed as it is: a repr() would need heap.
             print("splitdash: request dropped:", type(exc).__name__, exc)
         finally:
             if connection in self._active:
@@ -402,9 +391,30 @@ class Server(Microdot):
             # itself needs no heap, awaiting its stream's aclose() does.
             if not connection.taken:
                 sock.close()
-            connection.open(None, None)
+            connection.open(None)
             self._free.append(connection)
             self._next()
+
+    async def _answer(self, connection, addr):
+        """One request, as Microdot's ``handle_request`` serves it, but with
+        what it cannot tell apart kept apart: it answers 400 to a request it
+        had no heap for, as to a malformed one."""
+        try:
+            request = await Request.create(self, connection, connection, addr)
+        except (MemoryError, OSError, EOFError):
+            raise
+        except Exception:  # malformed: a line, a header, the query string
+            response = json_error("bad request", 400)
+        else:
+            if request is None:
+                return  # the client sent nothing
+            if self.foreign(request):
+                response = json_error("requests from %s are not allowed"
+                                      % request.headers["Origin"], 403)
+            else:
+                response = await self.dispatch_request(request)
+        if response is not Response.already_handled:
+            await response.write(connection)
 
     def allowed_origin(self, request):
         """The request's Origin when it is one of ``allowed_origins``, else None."""
@@ -421,46 +431,6 @@ class Server(Microdot):
         origin = request.headers.get("Origin")
         return origin is not None and origin != "http://" + request.headers.get("Host", "") \
             and not self.allowed_origin(request)
-
-    async def dispatch_request(self, req):
-        if req is None:
-            # Microdot could not make the request: a malformed one (400), or
-            # one it had no heap for, as the heap shows now or the request
-            # itself does. That is dropped unanswered, as one that could not
-            # start: a page retries it, where a 400 would leave it without
-            # the file, or refuse a write it should have taken.
-            if self._short_of_heap() or self.well_formed():
-                return Response.already_handled
-        elif self.foreign(req):
-            return json_error("requests from %s are not allowed" % req.headers["Origin"], 403)
-        return await super().dispatch_request(req)
-
-    def well_formed(self):
-        """Whether the request the current task reads, which Microdot could
-        not make, was one it would have taken: its head read whole (Microdot
-        reads no further past a line it refuses), its query string one it
-        decodes. What failed then was the heap (a block as large as it
-        needed, with more than ``min_free`` free in smaller pieces), or the
-        client, gone before its body was whole: neither is owed an answer."""
-        task = asyncio.current_task()
-        for connection in self._active:
-            if connection.task is task:
-                break
-        else:
-            return False
-        if not connection.head_read:
-            return False
-        try:
-            url = connection.request_line.split()[1]
-            if b"?" in url:
-                for pair in url.split(b"?", 1)[1].split(b"&"):
-                    for part in pair.split(b"=", 1):
-                        urldecode(part)
-        except MemoryError:
-            return True
-        except Exception:  # what Microdot refused too
-            return False
-        return True
 
     def _may_start(self):
         # Slots, not ``_active``: a request handed its slot starts only
