@@ -79,7 +79,7 @@ class LiveStreams:
             try:
                 await connection.awrite(self._head(request))
                 stream.sock = connection.sock
-                stream.connection = connection.take()
+                stream.connection = await connection.take()
                 stream.writer = asyncio.create_task(self._send(stream))
                 stream.watcher = asyncio.create_task(self._watch(stream))
             except (OSError, MemoryError):

@@ -20,8 +20,9 @@ taking its answer, is dropped.
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
 byte per call. Header lines nothing on the board reads (a browser's
 User-Agent, Accept-Language, ...) are dropped as bytes, before Microdot
-makes strings of them: they cost a board more than the answer. Each
-answer's head goes out in one write instead of one per line.
+makes strings of them: they cost a board more than the answer. An answer
+is gathered in the same buffer and goes out in as few writes as it fills,
+its head in one.
 
 Microdot is used through its documented API (routes, error handlers,
 ``Request.create`` given a stream of the server's own,
@@ -152,17 +153,19 @@ class Connection:
         self.sock = sock
         self.stream = None if sock is None else StreamReader(sock)
         self._start = self._end = 0  # unread bytes: buffer[_start:_end]
-        self._head = 0  # bytes of the answer's head held in the buffer; then None
+        self._held = 0  # bytes of the answer gathered in the buffer
         self._read_by = ticks_add(ticks_ms(), self._read_ms)
         #: ticks_ms by which the read or write under way must end, or None.
         self.deadline = None
         self.task = None if sock is None else asyncio.current_task()
         self.taken = False
 
-    def take(self):
-        """Hand the connection over for good (a live stream): Microdot and
-        the server forget it, and the caller closes it (``sock.close()``,
-        which needs no heap). Returns the asyncio stream."""
+    async def take(self):
+        """Hand the connection over for good (a live stream), once what was
+        written to it is sent: Microdot and the server forget it, and the
+        caller closes it (``sock.close()``, which needs no heap). Returns
+        the asyncio stream."""
+        await self.flush()
         self.taken = True
         return self.stream
 
@@ -222,21 +225,26 @@ class Connection:
     # ---- what Microdot writes ---------------------------------------------
 
     async def awrite(self, data):
-        held = self._head
-        if held is not None:
-            # Microdot writes the head a line at a time; it is gathered in
-            # the buffer, whose request has been read, and goes in one write.
-            end = held + len(data)
-            if end <= len(self.buffer):
-                self.buffer[held:end] = data
-                if data != b"\r\n" and not data.endswith(b"\r\n\r\n"):
-                    self._head = end
-                    return
-                data = self._view[:end]
-            elif held:
-                await self._send(self._view[:held])
-            self._head = None
-        await self._send(data)
+        # Gathered in the buffer, whose request has been read, and sent when
+        # it is full or the answer ends: Microdot writes an answer's head a
+        # line at a time, which would be a packet a line. A memoryview is a
+        # static file's chunk, read into this very buffer once it was sent.
+        if isinstance(data, memoryview):
+            return await self._send(data)
+        end = self._held + len(data)
+        if end > len(self.buffer):
+            await self.flush()
+            end = len(data)
+            if end > len(self.buffer):
+                return await self._send(data)
+        self.buffer[end - len(data):end] = data
+        self._held = end
+
+    async def flush(self):
+        """Send what is gathered of the answer."""
+        held, self._held = self._held, 0
+        if held:
+            await self._send(self._view[:held])
 
     async def _send(self, data):
         self.deadline = ticks_add(ticks_ms(), self._send_ms)
@@ -415,6 +423,7 @@ class Server(Microdot):
                 response = await self.dispatch_request(request)
         if response is not Response.already_handled:
             await response.write(connection)
+            await connection.flush()
 
     def allowed_origin(self, request):
         """The request's Origin when it is one of ``allowed_origins``, else None."""
