@@ -4,18 +4,17 @@ needs to stay up on a network for months.
 Microdot on its own starts a task per connection, with a request, its
 headers and buffers, however many arrive: a browser opening six
 connections for a cold page load beside a few polling pages exhausts a
-board's heap. ``Server`` handles ``max_active`` requests at once, each
-read through one buffer held for good (the same buffer then carries the
-static files it answers with); later connections wait their turn unread,
-as a socket and nothing else (no task, no stream), and past
+board's heap. ``Server`` admits a request by one check: a free slot (one
+of ``max_active``) and ``min_free`` bytes of heap free. Each slot reads
+its request through one buffer held for good, which then gathers the
+answer and carries the static files it sends. A connection waiting for a
+slot is a socket and nothing else (no task, no stream), and past
 ``max_waiting`` of them a new one gets a short 503; while the heap is
-too short to take a connection at all, it waits in the TCP backlog. A
-request also waits while the heap is short and others are under way: what
-they free lets it through, where starting at once would fail both. A
-request the heap turns out too short for (a ``MemoryError`` wherever it
-is served) is dropped unanswered, which a page retries; a malformed one
-is answered 400. A client that sends its request too slowly, or stops
-taking its answer, is dropped.
+short, connections wait in the TCP backlog. A request the heap turns out
+too short for all the same (a ``MemoryError`` wherever it is served) is
+dropped unanswered, which a page retries; a malformed one is answered
+400. A client that sends its request too slowly, or stops taking its
+answer, is dropped.
 
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
 byte per call. Header lines nothing on the board reads (a browser's
@@ -72,14 +71,6 @@ def _refuse(sock):
     except OSError:
         pass
     sock.close()
-
-
-def _has_block(size):
-    try:
-        bytearray(size)  # garbage at once; the next collection takes it back
-    except MemoryError:  # after a collection: the heap has no such block
-        return False
-    return True
 
 
 def json_response(message, status=200, headers=None):
@@ -268,19 +259,12 @@ class Server(Microdot):
     #: Bytes of each request read at a time, and of a file sent at a time;
     #: also the longest request line or header line taken (longer: 400).
     buffer_size = 512
-    #: Bytes of heap a request needs free to start while others are under
-    #: way (a Microdot request and its answer: about 2 KB on a 32-bit board,
-    #: twice that on a 64-bit computer, with room to spare).
+    #: Bytes of heap that must be free (after a collection) to take a
+    #: connection, and to start its request once a slot is free: a Microdot
+    #: request and its answer take about 2 KB on a 32-bit board, twice that
+    #: on a 64-bit computer. Below it, connections wait in the TCP backlog
+    #: or for their turn, for the requests under way to free their heap.
     min_free = 6 * 1024
-    #: Bytes that must also be free in one block for it: a heap in use for
-    #: long can have ``min_free`` free in pieces too small for Microdot's
-    #: request (its attributes alone take one table of some 400 bytes on a
-    #: 64-bit computer). Tried by allocating it.
-    min_block = 1024
-    #: Bytes of heap that must be free to take a new connection at all:
-    #: below it connections wait in the TCP backlog. A socket that cannot be
-    #: made once the connection is taken could never be closed again.
-    accept_free = 1024
 
     def __init__(self, allowed_origins=()):
         super().__init__()
@@ -319,11 +303,18 @@ class Server(Microdot):
         try:
             while True:
                 try:
+                    held_back = not self._accept(listener)
+                except MemoryError:
+                    held_back = True
+                if held_back or self._waiting:
+                    # Looked at again shortly: the heap, or a slot, may have
+                    # been freed by then.
+                    await asyncio.sleep_ms(50)
+                    continue
+                try:
                     await pending.readinto(signal)
                 except OSError:
                     pass
-                if not self._accept(listener):
-                    await asyncio.sleep_ms(50)  # no heap for it now; or nothing there
         except asyncio.CancelledError:
             if self._accepting is not None:
                 raise  # our caller was cancelled, not shut down
@@ -344,30 +335,26 @@ class Server(Microdot):
             task.cancel()
 
     def _accept(self, listener):
-        """Take every pending connection: queued to be served, or refused.
-        False when there was none to take, or no heap to take one."""
-        taken = False
-        while True:
-            if self._short_of_heap(self.accept_free):
-                return taken
+        """Take the pending connections while the heap has room (a socket
+        that could not be made once its connection is taken could never be
+        closed): each waits its turn, or past ``max_waiting`` is refused.
+        False when the heap held them back."""
+        while self._room():
             try:
                 sock, addr = listener.accept()
-            except (OSError, MemoryError):  # none left (EAGAIN), or no heap
-                return taken
-            taken = True
-            try:
-                sock.setblocking(False)
-                if len(self._waiting) >= self.max_waiting:
-                    _refuse(sock)
-                else:
-                    self._waiting.append((sock, addr))
-            except MemoryError:
-                sock.close()
+            except OSError:  # none left (EAGAIN)
+                return True
+            sock.setblocking(False)
+            if len(self._waiting) < self.max_waiting:
+                self._waiting.append((sock, addr))
+            else:
+                _refuse(sock)
             self._next()
+        return False
 
     def _next(self):
-        """Start the connections waiting, as far as slots and heap allow."""
-        while self._waiting and self._may_start():
+        """Start the connections waiting, as far as the slots and the heap allow."""
+        while self._waiting and self._free and self._room():
             sock, addr = self._waiting.pop(0)
             connection = self._free.pop()
             try:
@@ -441,20 +428,11 @@ class Server(Microdot):
         return origin is not None and origin != "http://" + request.headers.get("Host", "") \
             and not self.allowed_origin(request)
 
-    def _may_start(self):
-        # Slots, not ``_active``: a request handed its slot starts only
-        # once its task runs. The first one starts whatever the heap.
-        if not self._free:
-            return False
-        return len(self._free) == self.max_active or \
-            not self._short_of_heap() and _has_block(self.min_block)
-
-    def _short_of_heap(self, need=None):
-        need = need or self.min_free
-        if gc.mem_free() >= need:
-            return False
-        gc.collect()
-        return gc.mem_free() < need
+    def _room(self):
+        """The admission check: ``min_free`` bytes of heap free."""
+        if gc.mem_free() < self.min_free:
+            gc.collect()
+        return gc.mem_free() >= self.min_free
 
     async def _watch(self):
         """Drop the connections whose read or write has run out of time,
