@@ -34,6 +34,12 @@ def _compact():
     gc.collect()
 
 
+def _persists(widget):
+    """Whether a widget's value is kept across reboots: writable kinds that
+    store a value (not a button), unless made with ``persist=False``."""
+    return widget.writable and not widget.momentary and widget.persist
+
+
 def _colour(text):
     from dashschema.inputs import Color
     try:
@@ -92,11 +98,10 @@ class Dashboard:
         self.read_token = read_token
         #: Where writable widgets' values are kept across reboots (None: nowhere).
         self.state_file = state_file
-        #: The ``saved_state.SavedState`` keeping those values, or None.
+        #: The ``saved_state.SavedState`` keeping those values, or None: made
+        #: (its module loaded) with the first widget that persists.
         self.saved = None
-        if state_file:
-            from saved_state import SavedState
-            self.saved = SavedState(state_file)
+        self._serving = False
         self.widgets = []  # declaration order is display order
         self._index = {}  # id -> position in widgets
         self._values = []
@@ -148,10 +153,13 @@ class Dashboard:
             ring = self._values[-1] = __import__(widget.history).Ring(widget, self.state_file)
             # Points restored from flash are versions 1, 2, ...: sent in parts too.
             self.version = self._changed_at[-1] = max(self.version, ring.count)
-        if self.saved:
-            value = self.saved.take(widget)
-            if value is not self.saved.MISSING:
-                self._values[-1] = value
+        if self.state_file and _persists(widget):
+            if not self.saved:
+                from saved_state import SavedState
+                self.saved = SavedState(self.state_file)
+                if self._serving:
+                    self.saved.start(self)
+            self._values[-1] = self.saved.take(widget, self._values[-1])
         return widget
 
     def group(self, heading):
@@ -231,6 +239,7 @@ class Dashboard:
             self.static_dir = None
         if self.live:
             self.live.start()
+        self._serving = True
         if self.saved:
             self.saved.start(self)
             # Outputs follow their restored values, as after a browser's write.
@@ -288,8 +297,8 @@ class Dashboard:
         self._changed_at[i] = self.version
         for listener in self.listeners:
             listener.changed()
-        if self.saved:
-            self.saved.changed(self.widgets[i])
+        if self.saved and _persists(self.widgets[i]):
+            self.saved.changed()
 
     def _call_back(self, wid, value):
         f = self._callbacks.get(wid)
