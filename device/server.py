@@ -60,17 +60,9 @@ from asyncio import StreamReader
 from microdot import Microdot, Request, Response
 from dashschema import wire
 
-_BUSY_BODY = b'{"error":"busy, try again","widget":null}'
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-         b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n" % len(_BUSY_BODY)) + _BUSY_BODY
-
-
-def _refuse(sock):
-    try:
-        sock.send(_BUSY)  # small enough for any socket's send buffer
-    except OSError:
-        pass
-    sock.close()
+         b"Retry-After: 1\r\nContent-Length: 41\r\n\r\n"
+         b'{"error":"busy, try again","widget":null}')
 
 
 def json_response(message, status=200, headers=None):
@@ -116,7 +108,9 @@ def json_error(reason, status, widget=None):
 
 class Connection:
     """One client connection, the stream Microdot reads its request from and
-    writes its answer to: a request's ``sock`` is ``(connection, connection)``."""
+    writes its answer to: a request's ``sock`` is ``(connection, connection)``.
+    A body is read whole (up to ``Request.max_body_length``), not as a
+    stream."""
 
     #: Request headers dropped unread, lowercase: what browsers send that
     #: neither Microdot nor the dashboard looks at. Take a name out to read
@@ -130,13 +124,12 @@ class Connection:
     # One per request slot, made when serving starts and used for one
     # connection after another: made per request, its attributes would
     # leave a trail of outgrown tables behind in the heap every time.
-    def __init__(self, server, buffer):
+    def __init__(self, server):
+        self.server = server
         #: The slot's buffer, a bytearray: requests are read into it, and
-        #: answers may use it once the request is read (static files do).
-        self.buffer = buffer
-        self._view = memoryview(buffer)
-        self._read_ms = int(server.read_timeout_s * 1000)
-        self._send_ms = int(server.send_timeout_s * 1000)
+        #: answers are gathered in it once the request is read.
+        self.buffer = bytearray(server.buffer_size)
+        self._view = memoryview(self.buffer)
         self.open(None)
 
     def open(self, sock):
@@ -145,11 +138,10 @@ class Connection:
         self.stream = None if sock is None else StreamReader(sock)
         self._start = self._end = 0  # unread bytes: buffer[_start:_end]
         self._held = 0  # bytes of the answer gathered in the buffer
-        self._read_by = ticks_add(ticks_ms(), self._read_ms)
-        #: ticks_ms by which the read or write under way must end, or None.
-        self.deadline = None
+        #: ticks_ms by which the request must be read, or the write under
+        #: way end; None while neither.
+        self.deadline = ticks_add(ticks_ms(), self.server.read_timeout_s * 1000)
         self.task = None if sock is None else asyncio.current_task()
-        self.taken = False
 
     async def take(self):
         """Hand the connection over for good (a live stream), once what was
@@ -157,25 +149,21 @@ class Connection:
         caller closes it (``sock.close()``, which needs no heap). Returns
         the asyncio stream."""
         await self.flush()
-        self.taken = True
+        self.sock = None
         return self.stream
 
     # ---- what Microdot reads ----------------------------------------------
 
     async def readline(self):
         while True:
-            line = await self._line()
-            colon = line.find(b":")
-            if colon < 0 or line[:colon].lower() not in self.skip_headers:
-                return line
-
-    async def _line(self):
-        while True:
             end = self.buffer.find(b"\n", self._start, self._end) + 1
             if end:
                 line = bytes(self._view[self._start:end])
                 self._start = end
-                return line
+                colon = line.find(b":")
+                if colon < 0 or line[:colon].lower() not in self.skip_headers:
+                    return line
+                continue
             held = self._end - self._start
             if held == len(self.buffer):
                 # A line must fit in the buffer: a longer one is refused
@@ -184,7 +172,6 @@ class Connection:
             # What there is of the line moves to the front; the rest is read
             # in behind it.
             self.buffer[:held] = self._view[self._start:self._end]
-            self._start, self._end = 0, held
             if not await self._fill(held):
                 return bytes(self._view[:held])  # the connection ended mid-line
 
@@ -198,20 +185,12 @@ class Connection:
             self._start += take
         return data
 
-    async def read(self, n=-1):
-        if self._start == self._end and not await self._fill():
-            return b""
-        take = self._end - self._start if n < 0 else min(n, self._end - self._start)
-        self._start += take
-        return bytes(self._view[self._start - take:self._start])
-
-    async def _fill(self, held=0):
-        """Read more behind the ``held`` bytes at the buffer's front."""
-        self.deadline = self._read_by
-        n = await self.stream.readinto(self._view[held:])
-        self.deadline = None
-        self._start, self._end = 0, held + (n or 0)
-        return n
+    async def _fill(self, n=0):
+        """Read more behind the first ``n`` bytes of the buffer, which it
+        holds of the request; the number read (0: the connection ended)."""
+        got = await self.stream.readinto(self._view[n:])
+        self._start, self._end = 0, n + (got or 0)
+        return got
 
     # ---- what Microdot writes ---------------------------------------------
 
@@ -238,7 +217,7 @@ class Connection:
             await self._send(self._view[:held])
 
     async def _send(self, data):
-        self.deadline = ticks_add(ticks_ms(), self._send_ms)
+        self.deadline = ticks_add(ticks_ms(), self.server.send_timeout_s * 1000)
         await self.stream.awrite(data)
         self.deadline = None
 
@@ -286,8 +265,7 @@ class Server(Microdot):
             raise ValueError("splitdash serves plain HTTP")
         # Made before the first connection: at the heap's end they might
         # not be made at all.
-        self._free = [Connection(self, bytearray(self.buffer_size))
-                      for _ in range(self.max_active)]
+        self._free = [Connection(self) for _ in range(self.max_active)]
         if _SERVING_GC_EVERY is not None:
             gc.threshold(_SERVING_GC_EVERY)
         listener = socket.socket()
@@ -348,7 +326,11 @@ class Server(Microdot):
             if len(self._waiting) < self.max_waiting:
                 self._waiting.append((sock, addr))
             else:
-                _refuse(sock)
+                try:
+                    sock.send(_BUSY)  # small enough for any socket's send buffer
+                except OSError:
+                    pass
+                sock.close()
             self._next()
         return False
 
@@ -364,13 +346,33 @@ class Server(Microdot):
                 sock.close()
 
     async def _serve(self, sock, addr, connection):
+        """One request, as Microdot's ``handle_request`` serves it, but with
+        what it cannot tell apart kept apart: it answers 400 to a request it
+        had no heap for, as to a malformed one."""
         try:
             connection.open(sock)
             self._active.append(connection)
             if not self._watching:
                 asyncio.create_task(self._watch())
                 self._watching = True  # once it exists: else the next request tries again
-            await self._answer(connection, addr)
+            try:
+                request = await Request.create(self, connection, connection, addr)
+            except (MemoryError, OSError, EOFError):
+                raise
+            except Exception:  # malformed: a line, a header, the query string
+                response = json_error("bad request", 400)
+            else:
+                if request is None:
+                    return  # the client sent nothing
+                connection.deadline = None  # read in time
+                if self.foreign(request):
+                    response = json_error("requests from %s are not allowed"
+                                          % request.headers["Origin"], 403)
+                else:
+                    response = await self.dispatch_request(request)
+            if response is not Response.already_handled:
+                await response.write(connection)
+                await connection.flush()
         except asyncio.CancelledError:
             pass  # dropped by _watch: too slow
         except Exception as exc:
@@ -382,35 +384,14 @@ class Server(Microdot):
         finally:
             if connection in self._active:
                 self._active.remove(connection)
-            # Closed here, whatever Microdot managed: closing the socket
-            # itself needs no heap, awaiting its stream's aclose() does.
-            if not connection.taken:
+            # Closed here, whatever Microdot managed, unless taken: closing
+            # the socket itself needs no heap, awaiting its stream's
+            # aclose() does.
+            if connection.sock is not None:
                 sock.close()
             connection.open(None)
             self._free.append(connection)
             self._next()
-
-    async def _answer(self, connection, addr):
-        """One request, as Microdot's ``handle_request`` serves it, but with
-        what it cannot tell apart kept apart: it answers 400 to a request it
-        had no heap for, as to a malformed one."""
-        try:
-            request = await Request.create(self, connection, connection, addr)
-        except (MemoryError, OSError, EOFError):
-            raise
-        except Exception:  # malformed: a line, a header, the query string
-            response = json_error("bad request", 400)
-        else:
-            if request is None:
-                return  # the client sent nothing
-            if self.foreign(request):
-                response = json_error("requests from %s are not allowed"
-                                      % request.headers["Origin"], 403)
-            else:
-                response = await self.dispatch_request(request)
-        if response is not Response.already_handled:
-            await response.write(connection)
-            await connection.flush()
 
     def allowed_origin(self, request):
         """The request's Origin when it is one of ``allowed_origins``, else None."""
