@@ -240,7 +240,7 @@ class Server(Microdot):
     buffer_size = 512
     #: Bytes of heap that must be free (after a collection) to take a
     #: connection, and to start its request once a slot is free: a Microdot
-    #: request and its answer take about 2 KB on a 32-bit board, twice that
+    #: request and its answer take about 3 KB on a 32-bit board, twice that
     #: on a 64-bit computer. Below it, connections wait in the TCP backlog
     #: or for their turn, for the requests under way to free their heap.
     min_free = 6 * 1024
