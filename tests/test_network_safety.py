@@ -598,7 +598,8 @@ def hog(request, start_device, tmp_path):
     return dev, squeeze
 
 
-# Half of Server.min_free (6 KB): free, but too little to admit a request.
+# Half of Server.min_free (6 KB on the 64-bit unix port): free, but too
+# little to admit a request.
 @pytest.mark.parametrize("spare", [0, 3 * 1024], ids=["exhausted", "short-of-min-free"])
 def test_connections_arriving_while_the_heap_is_short_are_served_once_it_is_back(hog, spare):
     dev, squeeze = hog
