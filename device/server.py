@@ -36,7 +36,6 @@ given to ``Request.create``, as Microdot's WebSocket support relies on.
 import asyncio
 import gc
 import socket
-from sys import maxsize
 from time import ticks_add, ticks_diff, ticks_ms
 
 #: Bytes allocated between garbage collections (``gc.threshold``) while the
@@ -242,11 +241,13 @@ class Server(Microdot):
     #: Bytes of each request read at a time, and of a file sent at a time;
     #: also the longest request line or header line taken (longer: 400).
     buffer_size = 512
-    #: Bytes of heap that must be free (after a collection) to start a
-    #: request once a slot is free: a Microdot request and its answer take
-    #: about 3 KB on a 32-bit board, 5.5 KB on a 64-bit computer. Until
-    #: then it waits its turn, for the requests under way to free theirs.
-    min_free = 4 * 1024 if maxsize < 1 << 32 else 6 * 1024
+    #: Bytes of heap a request may need: it starts once a slot is free and
+    #: the heap has this much free (after a collection) for it and for each
+    #: request under way; until then it waits its turn, for those to free
+    #: theirs. A Microdot request and its answer take about 3 KB on a
+    #: 32-bit board (5.5 KB on a 64-bit computer, where a request short of
+    #: heap all the same is dropped, and retried by its page).
+    min_free = 3 * 1024
 
     def __init__(self, allowed_origins=()):
         super().__init__()
@@ -339,7 +340,8 @@ class Server(Microdot):
 
     def _next(self):
         """Start the connections waiting, as far as the slots and the heap allow."""
-        while self._waiting and self._free and self._room(self.min_free):
+        while self._waiting and self._free and \
+                self._room(self.min_free * (self.max_active - len(self._free) + 1)):
             sock, addr = self._waiting.pop(0)
             connection = self._free.pop()
             try:
