@@ -9,12 +9,12 @@ of ``max_active``) and ``min_free`` bytes of heap free. Each slot reads
 its request through one buffer held for good, which then gathers the
 answer and carries the static files it sends. A connection waiting for a
 slot is a socket and nothing else (no task, no stream), and past
-``max_waiting`` of them a new one gets a short 503; while the heap is
-short, connections wait in the TCP backlog. A request the heap turns out
-too short for all the same (a ``MemoryError`` wherever it is served) is
-dropped unanswered, which a page retries; a malformed one is answered
-400. A client that sends its request too slowly, or stops taking its
-answer, is dropped.
+``max_waiting`` of them a new one gets a short 503; while the heap is all
+but exhausted, connections wait in the TCP backlog. A request the heap
+turns out too short for all the same (a ``MemoryError`` wherever it is
+served) is dropped unanswered, which a page retries; a malformed one is
+answered 400. A client that sends its request too slowly, or stops
+taking its answer, is dropped.
 
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
 byte per call. Header lines nothing on the board reads (a browser's
@@ -60,6 +60,10 @@ from asyncio import StreamReader
 from microdot import Microdot, Request, Response
 from dashschema import wire
 
+# Bytes of heap free needed to take a connection at all (its socket and
+# address): the system has accepted it before they are made, and one that
+# could not be made could never be closed.
+_ACCEPT_FREE = 1024
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
          b"Retry-After: 1\r\nContent-Length: 41\r\n\r\n"
          b'{"error":"busy, try again","widget":null}')
@@ -222,7 +226,6 @@ class Connection:
         self.deadline = None
 
 
-
 class Server(Microdot):
     #: Requests handled at once. Each holds a Microdot request and one
     #: ``buffer_size`` buffer; a live stream holds none once its head is out.
@@ -238,12 +241,13 @@ class Server(Microdot):
     #: Bytes of each request read at a time, and of a file sent at a time;
     #: also the longest request line or header line taken (longer: 400).
     buffer_size = 512
-    #: Bytes of heap that must be free (after a collection) to take a
-    #: connection, and to start its request once a slot is free: a Microdot
-    #: request and its answer take about 3 KB on a 32-bit board, twice that
-    #: on a 64-bit computer. Below it, connections wait in the TCP backlog
-    #: or for their turn, for the requests under way to free their heap.
-    min_free = 6 * 1024
+    #: Bytes of heap a request may need: it starts once a slot is free and
+    #: the heap has this much free (after a collection) for it and for each
+    #: request under way; until then it waits its turn, for those to free
+    #: theirs. A Microdot request and its answer take about 3 KB on a
+    #: 32-bit board (5.5 KB on a 64-bit computer, where a request short of
+    #: heap all the same is dropped, and retried by its page).
+    min_free = 3 * 1024
 
     def __init__(self, allowed_origins=()):
         super().__init__()
@@ -284,10 +288,8 @@ class Server(Microdot):
                     held_back = not self._accept(listener)
                 except MemoryError:
                     held_back = True
-                if held_back or self._waiting:
-                    # Looked at again shortly: the heap, or a slot, may have
-                    # been freed by then.
-                    await asyncio.sleep_ms(50)
+                if held_back:
+                    await asyncio.sleep_ms(50)  # for the heap to come back
                     continue
                 try:
                     await pending.readinto(signal)
@@ -313,11 +315,10 @@ class Server(Microdot):
             task.cancel()
 
     def _accept(self, listener):
-        """Take the pending connections while the heap has room (a socket
-        that could not be made once its connection is taken could never be
-        closed): each waits its turn, or past ``max_waiting`` is refused.
-        False when the heap held them back."""
-        while self._room():
+        """Take the pending connections while the heap allows: each waits
+        its turn, or past ``max_waiting`` is refused. False when the heap
+        held them back."""
+        while self._room(_ACCEPT_FREE):
             try:
                 sock, addr = listener.accept()
             except OSError:  # none left (EAGAIN)
@@ -325,6 +326,9 @@ class Server(Microdot):
             sock.setblocking(False)
             if len(self._waiting) < self.max_waiting:
                 self._waiting.append((sock, addr))
+                if not self._watching:
+                    asyncio.create_task(self._watch())
+                    self._watching = True  # once it exists: else the next one tries again
             else:
                 try:
                     sock.send(_BUSY)  # small enough for any socket's send buffer
@@ -336,7 +340,8 @@ class Server(Microdot):
 
     def _next(self):
         """Start the connections waiting, as far as the slots and the heap allow."""
-        while self._waiting and self._free and self._room():
+        while self._waiting and self._free and \
+                self._room(self.min_free * (self.max_active - len(self._free) + 1)):
             sock, addr = self._waiting.pop(0)
             connection = self._free.pop()
             try:
@@ -352,9 +357,6 @@ class Server(Microdot):
         try:
             connection.open(sock)
             self._active.append(connection)
-            if not self._watching:
-                asyncio.create_task(self._watch())
-                self._watching = True  # once it exists: else the next request tries again
             try:
                 request = await Request.create(self, connection, connection, addr)
             except (MemoryError, OSError, EOFError):
@@ -409,16 +411,18 @@ class Server(Microdot):
         return origin is not None and origin != "http://" + request.headers.get("Host", "") \
             and not self.allowed_origin(request)
 
-    def _room(self):
-        """The admission check: ``min_free`` bytes of heap free."""
-        if gc.mem_free() < self.min_free:
+    def _room(self, need):
+        """Whether ``need`` bytes of heap are free, after a collection if
+        need be."""
+        if gc.mem_free() < need:
             gc.collect()
-        return gc.mem_free() >= self.min_free
+        return gc.mem_free() >= need
 
     async def _watch(self):
-        """Drop the connections whose read or write has run out of time,
-        for as long as there are any."""
-        while self._active:
+        """While connections are served or wait: drop those whose read or
+        write has run out of time, and start those waiting that the heap
+        held back (a request ending starts the next at once)."""
+        while self._waiting or len(self._free) < self.max_active:
             await asyncio.sleep_ms(250)
             now = ticks_ms()
             for connection in self._active:
@@ -426,4 +430,5 @@ class Server(Microdot):
                         ticks_diff(now, connection.deadline) > 0:
                     connection.deadline = None
                     connection.task.cancel()
+            self._next()
         self._watching = False

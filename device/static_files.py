@@ -81,14 +81,16 @@ class StaticFiles:
             return Response(status_code=304, headers=headers)
         headers["Content-Type"] = MIME_TYPES.get(path.rsplit(".", 1)[-1],
                                                  "application/octet-stream")
-        gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-        if gzipped:
+        f = open(self.root + path + ".gz", "rb")
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
             headers["Content-Encoding"] = "gzip"
             headers["Content-Length"] = str(entry[1])
-        elif not deflate:
+        elif deflate:
+            f = deflate.DeflateIO(f, deflate.GZIP, 0, True)  # closes the file too
+        else:
+            f.close()
             return {"error": "this board can only send gzip", "widget": None}, 406
-        return Response(_Chunks(self.root + path + ".gz", gzipped, request.sock[1]),
-                        headers=headers)
+        return Response(_Chunks(f, request.sock[1]), headers=headers)
 
     @classmethod
     def headers(cls, path, entry):
@@ -113,29 +115,22 @@ class _Chunks:
     """A file as Microdot's streaming body (an asynchronous iterator), read
     chunk by chunk into its connection's buffer once what the buffer holds
     of the answer is sent: read plainly, every chunk would be a new bytes
-    object. Opened only when the body is sent (not for a HEAD request)."""
+    object."""
 
-    def __init__(self, path, gzipped, connection):
-        self.path = path
-        self.gzipped = gzipped
+    def __init__(self, f, connection):
+        self.f = f
         self.connection = connection
-        self.f = None
+        self.buf = memoryview(connection.buffer)
 
     def __aiter__(self):
         return self
 
     async def __anext__(self):
         await self.connection.flush()
-        if self.f is None:
-            self.f = open(self.path, "rb")
-            if not self.gzipped:
-                self.f = deflate.DeflateIO(self.f, deflate.GZIP, 0, True)  # closes the file too
-            self.buf = memoryview(self.connection.buffer)
         n = self.f.readinto(self.buf)
         if not n:
             raise StopAsyncIteration
         return self.buf[:n]
 
     async def aclose(self):
-        if self.f is not None:
-            self.f.close()
+        self.f.close()

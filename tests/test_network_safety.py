@@ -598,8 +598,9 @@ def hog(request, start_device, tmp_path):
     return dev, squeeze
 
 
-# Half of Server.min_free (6 KB): free, but too little to admit a request.
-@pytest.mark.parametrize("spare", [0, 3 * 1024], ids=["exhausted", "short-of-min-free"])
+# Less than Server.min_free (3 KB): free, enough to take the connections,
+# but too little to start a request.
+@pytest.mark.parametrize("spare", [0, 2 * 1024], ids=["exhausted", "short-of-min-free"])
 def test_connections_arriving_while_the_heap_is_short_are_served_once_it_is_back(hog, spare):
     dev, squeeze = hog
     released = squeeze(spare)
