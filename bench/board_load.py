@@ -136,7 +136,7 @@ ROWS = [
     Row("demo", "the demo (every kind, two 240-point charts full, a log)", "demo_load",
         {"fs": 88, "romfs": 56}, {"fs": 112, "romfs": 80}, writes=(("led", SLIDER_0_100_5), ("fan", TOGGLE))),
     Row("twenty", "20 widgets, %d clients polling `/data` back to back" % PAGES, "splitdash",
-        {"fs": 64, "romfs": None}, {"fs": 72, "romfs": None}, back_to_back=True,
+        {"fs": 64, "romfs": None}, {"fs": 64, "romfs": None}, back_to_back=True,
         peers=(("micropidash", "micropidash"), ("microdot", "microdot"))),
     Row("thirty", "30 widgets bridged to MQTT", "thirty", {"fs": 72, "romfs": None}, {"fs": 96, "romfs": None},
         writes=(("s0", SLIDER_0_100_1), ("t0", TOGGLE)), mqtt=True),
