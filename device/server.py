@@ -25,12 +25,15 @@ its head in one.
 
 Microdot is used through its documented API (routes, error handlers,
 ``Request.create`` given a stream of the server's own,
-``Response.already_handled``), and three parts it does not document,
-each held by ``tests/test_microdot_pins.py``, which fails when Microdot
-changes one: ``Microdot.dispatch_request(request)`` routes a request and
-``Response.write(stream)`` writes its answer, as Microdot's own
-``handle_request`` does; ``request.sock`` is the ``(reader, writer)``
-given to ``Request.create``, as Microdot's WebSocket support relies on.
+``Response.already_handled``, a streaming body), and three parts it does
+not document, each held by ``tests/test_microdot_pins.py``, which fails
+when Microdot changes one: ``Microdot.dispatch_request(request)`` routes
+a request and ``Response.write(stream)`` writes its answer, as
+Microdot's own ``handle_request`` does; ``request.sock`` is the
+``(reader, writer)`` given to ``Request.create``, as Microdot's
+WebSocket support relies on. The same tests hold what Microdot asks of
+the stream: ``readline()`` and ``readexactly()`` to read a request,
+``awrite()`` to write an answer.
 """
 
 import asyncio
