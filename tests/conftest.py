@@ -16,6 +16,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARD = os.path.join(ROOT, "build", "board")
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 MICROPYPATH = ".frozen:" + os.path.join(BOARD, "lib")
+#: The example app's custom kinds (the compass), which some tests use as a
+#: custom kind of their own; `make test` builds the example into BOARD.
+EXAMPLE_WIDGETS = os.path.join(ROOT, "examples", "greenhouse", "widgets")
 
 
 def free_port():
@@ -136,7 +139,7 @@ def start_device():
 
 @pytest.fixture
 def demo(start_device):
-    """The demo device app (device/main.py) as built into build/board."""
+    """The example app (examples/greenhouse) as built into build/board."""
     return start_device()
 
 

@@ -459,7 +459,7 @@ def test_mip_installs_the_library_offline_from_a_local_path(board, tmp_path):
               for d, _, names in os.walk(os.path.join(ROOT, "shared", "dashschema"))
               for n in names if n.endswith(".py")}
     device = {n for n in os.listdir(os.path.join(ROOT, "device"))
-              if n.endswith(".py") and n not in ("main.py", "demo.py", "manifest.py", "sensors_sim.py")}
+              if n.endswith(".py") and n not in ("main.py", "manifest.py")}
     assert shared | device <= listed
     installed = {p[len("lib/"):] for p in board.files()}
     assert installed == listed

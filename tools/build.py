@@ -1,14 +1,21 @@
-"""Builds what a board holds, in build/board/:
+"""Builds what a board holds, in build/board/, for an app folder:
 
-    main.py          what the board runs at boot (device/main.py: the demo)
-    lib/*.mpy        device/ (the demo too), shared/ and Microdot, precompiled
-                     with mpy-cross
+    main.py          what the board runs at boot (device/main.py: the app's)
+    lib/*.mpy        device/, the kinds the app uses from shared/, Microdot,
+                     and the app: its main.py as app_main, its other modules,
+                     its widgets/; precompiled with mpy-cross
     www/             the webapp bundle: every file gzipped (<name>.gz), the
                      PyScript runtime under a versioned rt-<hash>/ folder, and
                      manifest.json mapping each URL path to
                      [etag, gzip size, Last-Modified date]
 
-Usage: python tools/build.py [--quiet]
+Usage: python tools/build.py [--app FOLDER] [--quiet]
+
+An app folder (default: examples/greenhouse) holds ``main.py``, which
+declares the dashboard and defines ``run()``; ``widgets/``, its custom kinds,
+one module per kind named as the kind; ``renderers/``, their page renderers;
+and any other module main.py imports (its sensors' drivers, say). The page's
+bundle carries only the renderers of the kinds the app uses (app_kinds.py).
 """
 
 import ast
@@ -26,6 +33,8 @@ import tomllib
 
 import zopfli.gzip
 
+import app_kinds
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARD = os.path.join(ROOT, "build", "board")
 NODE = os.path.join(ROOT, "node_modules")
@@ -39,6 +48,9 @@ MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
                ("micropython.mjs", "micropython.wasm"))
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
+#: The app's main.py on the board, imported by device/main.py.
+APP_MAIN = "app_main"
+DEFAULT_APP = os.path.join(ROOT, "examples", "greenhouse")
 
 
 def python_sources(top):
@@ -139,9 +151,10 @@ class Bundle:
             f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
-def build_www(www, extra=()):
+def build_www(www, extra=(), unused=()):
     """The webapp bundle in ``www``; ``extra``: more (path below the page's
-    py/, absolute path) Python files, as a user's own widgets are."""
+    py/, absolute path) Python files, as a user's own widgets are; ``unused``:
+    paths below py/ left out (the modules of kinds the app does not use)."""
     runtime = runtime_files()
     digest = hashlib.sha256()
     for name, path in runtime:
@@ -154,6 +167,7 @@ def build_www(www, extra=()):
 
     py_files = python_sources(os.path.join(ROOT, "shared")) + \
         python_sources(os.path.join(ROOT, "webapp")) + list(extra)
+    py_files = [(rel, path) for rel, path in py_files if rel not in unused]
     toml = read(os.path.join(ROOT, "pyscript.toml")).decode()
     toml = toml.replace("./runtime/", "." + prefix)
     lines = [toml.rstrip("\n")]
@@ -174,11 +188,13 @@ def build_www(www, extra=()):
     return bundle
 
 
-def compile_lib(lib):
+def compile_lib(lib, app):
     # device/manifest.py is read by a firmware build, never run on a board.
     sources = [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "device"))
                if rel not in (DEVICE_APP, "manifest.py")]
-    sources += python_sources(os.path.join(ROOT, "shared"))
+    sources += [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "shared"))
+                if rel not in app.unused_shared]
+    sources += app.board_sources()
     import microdot
     md = os.path.dirname(microdot.__file__)
     sources += [("microdot/%s.py" % m, os.path.join(md, m + ".py")) for m in MICRODOT_MODULES]
@@ -201,15 +217,30 @@ def size_report(bundle):
     return "\n".join(lines)
 
 
+def app_folder(argv):
+    """The --app folder given in ``argv``, else the example's."""
+    if "--app" in argv:
+        i = argv.index("--app")
+        if i + 1 >= len(argv) or not argv[i + 1]:
+            sys.exit("build: --app needs a folder")
+        return os.path.abspath(argv[i + 1])
+    return DEFAULT_APP
+
+
 def main():
+    try:
+        app = app_kinds.App(app_folder(sys.argv))
+    except app_kinds.AppError as exc:
+        sys.exit("build: %s" % exc)
     # Built aside and swapped in, so a device running from build/board never
     # sees a half-built tree.
     fresh, stale = BOARD + ".new", BOARD + ".old"
     for path in (fresh, stale):
         shutil.rmtree(path, ignore_errors=True)
     os.makedirs(fresh)
-    bundle = build_www(os.path.join(fresh, "www"))
-    compile_lib(os.path.join(fresh, "lib"))
+    bundle = build_www(os.path.join(fresh, "www"), app.page_sources(),
+                       app.unused_shared | app.unused_renderers)
+    compile_lib(os.path.join(fresh, "lib"), app)
     shutil.copy(os.path.join(ROOT, "device", DEVICE_APP), os.path.join(fresh, DEVICE_APP))
     if os.path.isdir(BOARD):
         os.rename(BOARD, stale)
