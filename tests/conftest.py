@@ -18,7 +18,16 @@ MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 MICROPYPATH = ".frozen:" + os.path.join(BOARD, "lib")
 #: The example app's custom kinds (the compass), which some tests use as a
 #: custom kind of their own; `make test` builds the example into BOARD.
-EXAMPLE_WIDGETS = os.path.join(ROOT, "examples", "greenhouse", "widgets")
+EXAMPLE = os.path.join(ROOT, "examples", "greenhouse")
+EXAMPLE_WIDGETS = os.path.join(EXAMPLE, "widgets")
+
+
+def declared_ids(main_py=os.path.join(EXAMPLE, "main.py")):
+    """The widget ids an app's main.py declares, in order (``dash.add(Kind("id"``):
+    what the example shows, read from it rather than pinned by the tests."""
+    import re
+    with open(main_py) as f:
+        return re.findall(r'dash\.add\(\w+\(\s*"(\w+)"', f.read())
 
 
 def free_port():

@@ -5,13 +5,12 @@ import gzip
 import http.client
 import json
 import os
-import re
 import socket
 import time
 
 import pytest
 
-from conftest import BOARD, ROOT
+from conftest import BOARD, declared_ids
 
 WWW = os.path.join(BOARD, "www")
 
@@ -156,16 +155,10 @@ def test_schema_lists_widgets_in_declaration_order_with_params(app):
     assert schema["boot"] == app.request("/data")[2]["boot"]
 
 
-def declared_ids(main_py):
-    """The widget ids an app's main.py declares, in order (``dash.add(Kind("id"``)."""
-    with open(main_py) as f:
-        return re.findall(r'dash\.add\(\w+\(\s*"(\w+)"', f.read())
-
-
 def test_the_example_serves_what_its_main_declares(demo):
     status, headers, schema = demo.request("/schema")
     assert status == 200
-    ids = declared_ids(os.path.join(ROOT, "examples", "greenhouse", "main.py"))
+    ids = declared_ids()
     assert ids and [w["id"] for w in schema["widgets"]] == ids
     status, headers, state = demo.request("/data")
     assert status == 200

@@ -33,8 +33,6 @@ import tomllib
 
 import zopfli.gzip
 
-import app_kinds
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARD = os.path.join(ROOT, "build", "board")
 NODE = os.path.join(ROOT, "node_modules")
@@ -228,6 +226,8 @@ def app_folder(argv):
 
 
 def main():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import app_kinds  # only here: tests take build_www from this module alone
     try:
         app = app_kinds.App(app_folder(sys.argv))
     except app_kinds.AppError as exc:

@@ -34,9 +34,11 @@ class ThermostatCard(Card):
 
     async def commit(self):
         try:
-            change = {"target": float(self.box.value.strip())}
+            target = float(self.box.value.strip())
+            # 22, not 22.0: as typed, in a refusal's words too.
+            change = {"target": int(target) if target == int(target) else target}
             self.widget.validate_write(change, self.last)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # "abc", "nan"; "inf"
             self.show_error(str(exc) if "set point" in str(exc) else "enter a set point")
             self.restore()
             return
