@@ -86,9 +86,13 @@ class App:
         for names, where in ((self.modules, ""), (self.widgets, "widgets/"),
                              (self.renderers, "renderers/")):
             for name in names:
-                if name in TAKEN or (where != "renderers/" and name in loader.MODULES):
+                path = os.path.join(folder, where + name + ".py")
+                if name in loader.MODULES:
+                    raise AppError("%s: %r is a built-in kind's name; a custom kind needs "
+                                   "a name of its own" % (path, name))
+                if name in TAKEN:
                     raise AppError("%s: %s.py has the name of a splitdash module; rename it"
-                                   % (os.path.join(folder, where + name + ".py"), name))
+                                   % (path, name))
         self.custom = self._load_widgets()
         used = self._used_modules()
         builtin = set(loader.MODULES.values()) | \
