@@ -19,6 +19,8 @@
 # `make soak` runs the demo for 10 minutes under pages and writes.
 # `make bench-hub` takes the hub's figures (recording, a 7-day range, a
 # board's cost with pages on the hub against pages on the board).
+# `make bench-bundle` times the page on a mid-range phone on a board's WiFi.
+# `make screenshots` renders the demo in Chromium to docs/screenshots/.
 PORT ?= 8000
 HUB_DB ?= hub.sqlite
 HEAP ?= 256K
@@ -34,7 +36,7 @@ CONFIG ?=
 APP ?= examples/greenhouse
 APP_CONFIG = $(or $(CONFIG),$(wildcard $(APP)/config.local.json),$(wildcard $(APP)/config.json))
 
-.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub widget
+.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub screenshots widget
 
 setup:
 	@tools/setup.sh
@@ -86,6 +88,10 @@ bench-bundle:
 bench-hub:
 	@tools/setup.sh --with-valgrind
 	@$(PY) bench/hub_bench.py $(BENCH_ARGS)
+
+screenshots:
+	@tools/setup.sh --with-browser
+	@$(PY) tools/screenshots.py $(if $(APP),--app $(APP))
 
 clean:
 	rm -rf build

@@ -161,6 +161,12 @@ def tree_hashes(root):
     return found
 
 
+def style_sheet():
+    """The URL path of the page's style sheet, in its versioned folder."""
+    with open(os.path.join(BOARD, "www", "manifest.json")) as f:
+        return next(path for path in json.load(f) if path.endswith("/style.css"))
+
+
 def get(url, headers=None, method="GET", body=None):
     req = urllib.request.Request(url, headers=headers or {}, method=method, data=body)
     try:
@@ -208,7 +214,8 @@ def test_deploy_copies_what_differs_and_the_board_serves_the_dashboard(board, tm
 
     # A damaged file and a changed config are copied again; what the build no
     # longer has goes from lib/ and www/; the board's other files stay.
-    with open(os.path.join(board.root, "www", "style.css.gz"), "wb") as f:
+    style = "www" + style_sheet() + ".gz"
+    with open(os.path.join(board.root, style), "wb") as f:
         f.write(b"damaged")
     stale = os.path.join(board.root, "www", "rt-0000000000", "pyscript")
     os.makedirs(stale)
@@ -227,7 +234,7 @@ def test_deploy_copies_what_differs_and_the_board_serves_the_dashboard(board, tm
     assert result.returncode == 0, result.stdout + result.stderr
     after = board.mtimes()
     rewritten = sorted(p for p in after if after[p] != before.get(p))
-    assert rewritten == ["config.json", "www/style.css.gz"]
+    assert rewritten == ["config.json", style]
     files = board.files()
     assert files.pop("data.csv") and files == expected
 
@@ -322,9 +329,9 @@ def test_deploy_puts_the_code_in_romfs_and_the_board_runs_it_from_there(rom_boar
     assert status == 200 and b"py/main.py" in gzip.decompress(body)
     status, _, body = get(device.url + "/schema")
     assert status == 200 and json.loads(body)["title"] == "From flash"
-    status, headers, body = get(device.url + "/style.css", {"Accept-Encoding": "gzip"})
+    status, headers, body = get(device.url + style_sheet(), {"Accept-Encoding": "gzip"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
-    assert body == read_bytes(os.path.join(BOARD, "www", "style.css.gz"))
+    assert body == read_bytes(os.path.join(BOARD, "www" + style_sheet() + ".gz"))
 
 
 def test_deploy_leaves_romfs_alone_when_told_or_when_the_image_does_not_fit(rom_board,

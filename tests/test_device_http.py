@@ -440,12 +440,12 @@ def test_if_none_match_gives_304(demo, manifest):
 
 
 def test_if_modified_since_gives_304(demo, manifest):
-    modified = manifest["/pyscript.toml"][2]
-    status, headers, body = raw_get(demo, "/pyscript.toml", {"If-Modified-Since": modified})
+    modified = manifest["/index.html"][2]
+    status, headers, body = raw_get(demo, "/index.html", {"If-Modified-Since": modified})
     assert status == 304 and body == b""
     assert headers["Last-Modified"] == modified
     # Any other date is another version of the file.
-    status, _, _ = raw_get(demo, "/pyscript.toml",
+    status, _, _ = raw_get(demo, "/index.html",
                            {"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"})
     assert status == 200
 
@@ -462,12 +462,16 @@ def test_runtime_files_are_immutable_with_their_types(demo, manifest):
         assert body == bundled(path)
 
 
-def test_app_files_are_revalidated(demo, manifest):
-    status, headers, body = raw_get(demo, "/pyscript.toml", {"Accept-Encoding": "gzip"})
-    assert status == 200
-    assert headers["Content-Type"].startswith("text/plain")
-    assert headers["Cache-Control"] == "no-cache"
-    assert b"[files]" in gzip.decompress(body)
+def test_the_page_alone_is_revalidated(demo, manifest):
+    # Its own files are versioned too (rt-<hash>/): a reload asks for the page alone.
+    assert [path for path in manifest if not path.startswith("/rt-")] == ["/index.html"]
+    for suffix, mime in (("/style.css", "text/css"), ("/py.pack", "application/octet-stream")):
+        path = runtime_file(manifest, suffix)
+        status, headers, body = raw_get(demo, path, {"Accept-Encoding": "gzip"})
+        assert status == 200, path
+        assert headers["Content-Type"] == mime
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert body == bundled(path)
 
 
 @pytest.mark.parametrize("path", [
@@ -481,7 +485,7 @@ def test_paths_outside_the_manifest_are_404(demo, path):
 
 
 def test_clients_without_gzip_get_the_plain_file(demo, manifest):
-    for path in ("/pyscript.toml", "/index.html", runtime_file(manifest, ".mjs")):
+    for path in (runtime_file(manifest, "/style.css"), "/index.html", runtime_file(manifest, ".mjs")):
         status, headers, body = raw_get(demo, path)
         assert status == 200, path
         assert "Content-Encoding" not in headers

@@ -457,6 +457,7 @@ def board_dir(tmp_path_factory):
         if name == "main.py":
             data += ("# " + MARKER + "\n").encode()
         (root / (name + ".gz")).write_bytes(gzip.compress(data))
+    (root / "www" / "py").mkdir(exist_ok=True)
     (root / "www" / "py" / "secret.txt.gz").write_bytes(gzip.compress(MARKER.encode()))
     return root
 

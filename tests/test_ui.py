@@ -218,15 +218,51 @@ def test_push_reaches_a_second_page_within_a_fraction_of_a_second(demo, open_pag
     assert sum("/data" in url for url in b.requests) == polls_before
 
 
-def test_a_reload_moves_no_file_again(demo, open_page):
+def test_a_reload_asks_the_board_for_the_page_alone(demo, open_page):
     page = open_page(demo).wait_ready()
     responses = []
     page.page.on("response", lambda r: responses.append(r))
+    cdp = page.page.context.new_cdp_session(page.page)
+    cdp.send("Network.enable")
+    asked, cached = {}, set()  # request id -> path; request ids the cache answered
+    cdp.on("Network.responseReceived", lambda e: e["response"].get("fromDiskCache") or
+           asked.__setitem__(e["requestId"], urlparse(e["response"]["url"]).path))
+    cdp.on("Network.requestServedFromCache", lambda e: cached.add(e["requestId"]))
     page.page.reload()
     page.wait_ready()
-    files = [r for r in responses
-             if urlparse(r.url).path not in ("/schema", "/events", "/data")]
-    assert len(files) > 10, "the reload fetched almost nothing"
-    # Revalidated (304) or straight from the cache: no file body crosses again.
+    api = ("/schema", "/events", "/data")
+    files = [r for r in responses if urlparse(r.url).path not in api]
+    assert len(files) >= 5, "the reload loaded almost nothing"
+    # Every file but the page itself is versioned and comes from the cache
+    # unasked; the page is revalidated (304): no file body crosses again.
+    assert [path for rid, path in asked.items() if rid not in cached and path not in api] == ["/"]
     resent = [r.url for r in files if r.request.sizes()["responseBodySize"] > 0]
     assert not resent, resent
+
+
+#: Each card's height, and the height it would have on its own (not
+#: stretched to its row): [widget, height, own height].
+CARD_HEIGHTS = """() => [...document.querySelectorAll('.card')].map(card => {
+    const height = card.getBoundingClientRect().height;
+    card.style.alignSelf = 'start';
+    const own = card.getBoundingClientRect().height;
+    card.style.alignSelf = '';
+    return [card.dataset.widget, height, own];
+})"""
+
+
+def test_cards_keep_their_own_height_beside_a_taller_one(start_device, tmp_path, open_page):
+    device = custom_device(start_device, tmp_path, """
+        from dashschema.chart import Chart
+        with dash.group("Climate"):
+            dash.add(Toggle("fan", "Fan"))
+            dash.add(Chart("history", "Temperature", series=("inside",)))
+            dash.add(Label("note", "Note"), "ok")
+    """)
+    page = open_page(device).wait_ready()
+    tops = set(page.widget(wid).bounding_box()["y"] for wid in ("fan", "history", "note"))
+    assert len(tops) == 1  # one row: the chart spans two columns
+    heights = dict((wid, (height, own)) for wid, height, own in page.page.evaluate(CARD_HEIGHTS))
+    assert heights["history"][1] > 1.5 * heights["fan"][1]
+    stretched = [(wid, height, own) for wid, (height, own) in heights.items() if height > own + 0.5]
+    assert not stretched, stretched

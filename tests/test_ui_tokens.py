@@ -256,9 +256,10 @@ def bundle_path(part):
         return next(path for path in json.load(f) if part in path)
 
 
-def test_files_refused_or_dropped_once_are_fetched_again(flaky, open_page):
-    busy = ["/pyscript.toml", "/py/dashschema/kinds.py", "/py/renderers/card.py"]
-    dropped = ["/py/main.py", "/py/device_link.py", bundle_path("/micropython.wasm")]
+@pytest.mark.parametrize("busy, dropped", [("/py.pack", "/micropython.wasm"),
+                                           ("/micropython.wasm", "/py.pack")])
+def test_files_refused_or_dropped_once_are_fetched_again(flaky, open_page, busy, dropped):
+    busy, dropped = [bundle_path(busy)], [bundle_path(dropped)]
     server = flaky(busy, dropped)
     page = open_page(server, "/b/board/").wait_ready()
     assert page.widget("wind").count() == 1
@@ -268,7 +269,7 @@ def test_files_refused_or_dropped_once_are_fetched_again(flaky, open_page):
     assert asked.count("/index.html") == 1  # without starting again
 
 
-@pytest.mark.parametrize("module", ["/pyscript/core-", "/micropython.mjs", "/pyscript/toml-"])
+@pytest.mark.parametrize("module", ["/pyscript/core-", "/micropython.mjs", "/pyscript/error-"])
 def test_a_module_that_fails_to_load_starts_the_page_again(flaky, open_page, module):
     # Modules are imported, not fetched (a static import, a dynamic one, one
     # PyScript reports in the page itself): the page loads itself again.
@@ -280,17 +281,31 @@ def test_a_module_that_fails_to_load_starts_the_page_again(flaky, open_page, mod
     assert asked.count("/index.html") == 2
 
 
-def test_a_busy_boards_503s_are_retried(start_device, tmp_path, open_page):
-    # One request at a time and one waiting: most of a cold load's files
-    # are told "busy, try again" at first.
+def test_a_busy_boards_503s_are_retried(start_device, tmp_path, browser):
+    # One request at a time and one waiting, and a board that holds
+    # everything up for a moment (reading its flash, say) as the files a
+    # cold load asks for at once arrive: some are told "busy, try again".
     device = token_device(start_device, tmp_path, before=textwrap.dedent("""
+        import time
         from server import Server
+        from static_files import StaticFiles
         Server.max_active = Server.max_waiting = 1
+        _response, _held = StaticFiles.response, []
+        def slow(self, request, path):
+            if path != "/index.html" and not _held:
+                _held.append(path)
+                time.sleep_ms(300)
+            return _response(self, request, path)
+        StaticFiles.response = slow
     """))
-    page = open_page(device)
-    statuses = []
-    page.page.on("response", lambda r: statuses.append(r.status))
-    page.wait_ready()
-    assert 503 in statuses
-    page.widget("pump").locator("input").click()
-    wait_value(device, page, "pump", True)
+    from conftest import Page
+    context = browser.new_context()
+    try:
+        statuses = []  # of every answer, from the first: the page's files are asked at once
+        context.on("response", lambda r: statuses.append(r.status))
+        page = Page(context, device).wait_ready()
+        assert 503 in statuses
+        page.widget("pump").locator("input").click()
+        wait_value(device, page, "pump", True)
+    finally:
+        context.close()

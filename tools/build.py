@@ -4,8 +4,11 @@
     lib/*.mpy        device/, the kinds the app uses from shared/, Microdot,
                      and the app: its main.py as app_main, its other modules,
                      its widgets/; precompiled with mpy-cross
-    www/             the webapp bundle: every file gzipped (<name>.gz), the
-                     PyScript runtime under a versioned rt-<hash>/ folder, and
+    www/             the webapp bundle: every file gzipped (<name>.gz);
+                     index.html, the one file revalidated, with PyScript's
+                     config in it; the PyScript runtime under a versioned
+                     rt-<hash>/ folder, and the page's style sheet and Python
+                     (py.pack: .mpy modules and main.py) under another; and
                      manifest.json mapping each URL path to
                      [etag, gzip size, Last-Modified date]
 
@@ -28,6 +31,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tokenize
 import tomllib
 
@@ -40,15 +44,22 @@ BIN = os.path.dirname(sys.executable)
 
 PYSCRIPT = "@pyscript/core/dist"
 # Chunks of PyScript a MicroPython page never loads, besides the plugins
-# pyscript.toml switches off: terminal, zip and Pyodide code.
-PYSCRIPT_UNUSED = ("pyodide_graph", "xterm", "zip")
+# pyscript.toml switches off: terminal, zip and Pyodide code, and the TOML
+# parser (the page has its config as JSON).
+PYSCRIPT_UNUSED = ("pyodide_graph", "xterm", "zip", "toml")
 MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
                ("micropython.mjs", "micropython.wasm"))
+#: The .mpy version each MicroPython-WASM release imports (its
+#: sys.implementation._mpy): the page's modules are compiled for it, by an
+#: mpy-cross that must emit that version.
+WASM_MPY = {"1.27.0": "6.3"}
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
 #: The app's main.py on the board, imported by device/main.py.
 APP_MAIN = "app_main"
 DEFAULT_APP = os.path.join(ROOT, "examples", "greenhouse")
+#: The page's Python that PyScript runs (webapp/main.py); the rest it imports.
+PAGE_SCRIPT = "main.py"
 
 
 def python_sources(top):
@@ -149,39 +160,103 @@ class Bundle:
             f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
+def versioned(files):
+    """The URL folder of ``files`` ((name, bytes) pairs): named by their
+    hash, so that it changes exactly when one of them does."""
+    digest = hashlib.sha256()
+    for name, data in files:
+        digest.update(name.encode() + b"\0" + data)
+    return "/rt-" + digest.hexdigest()[:10] + "/"
+
+
+def check_mpy_cross():
+    with open(os.path.join(NODE, MICROPYTHON[0], "package.json")) as f:
+        wasm = json.load(f)["version"]
+    wanted = WASM_MPY.get(wasm)
+    if wanted is None:
+        sys.exit("build: which .mpy version does MicroPython-WASM %s import? "
+                 "Add it to WASM_MPY in tools/build.py" % wasm)
+    said = subprocess.run([os.path.join(BIN, "mpy-cross"), "--version"], check=True,
+                          capture_output=True, text=True).stdout
+    emitted = re.search(r"mpy v(\d+\.\d+)", said)
+    if not emitted or emitted.group(1) != wanted:
+        sys.exit("build: MicroPython-WASM %s imports .mpy v%s; mpy-cross says: %s"
+                 % (wasm, wanted, said.strip()))
+
+
+def page_module(rel, path):
+    """(name, bytes) of a Python file as the page gets it: precompiled to
+    .mpy, which MicroPython-WASM imports without compiling it, with its line
+    numbers (a traceback in the console points at the source line); the
+    script PyScript runs stays source, lean."""
+    if rel == PAGE_SCRIPT:
+        return rel, lean_python(read(path).decode()).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.mpy")
+        done = subprocess.run([os.path.join(BIN, "mpy-cross"), "-s", rel, "-o", out, path],
+                              capture_output=True, text=True)
+        if done.returncode:
+            sys.exit("build: %s does not compile:\n%s" % (path, done.stderr.strip()))
+        return rel[:-3] + ".mpy", read(out)
+
+
+def python_pack(files):
+    """(name, bytes) pairs as one file: a line of JSON, {name: [start, end]}
+    into the bytes after it, then the bytes (the page cuts it up)."""
+    index, body = {}, b""
+    for name, data in files:
+        index[name] = [len(body), len(body) + len(data)]
+        body += data
+    return json.dumps(index, separators=(",", ":")).encode() + b"\n" + body
+
+
+def page_config(runtime, files):
+    """pyscript.toml as the JSON config of each kind of interpreter the page
+    has (index.html's <mpy-config> and <py-config>), the app's files added.
+    PyScript loads plugins per kind, so the plugin list goes to both."""
+    with open(os.path.join(ROOT, "pyscript.toml"), "rb") as f:
+        config = tomllib.load(f)
+    config["interpreter"] = config["interpreter"].replace("./runtime/", "." + runtime)
+    config["files"] = files
+    return (json.dumps(config, separators=(",", ":")),
+            json.dumps({"plugins": config.get("plugins", [])}, separators=(",", ":")))
+
+
 def build_www(www, extra=(), unused=()):
     """The webapp bundle in ``www``; ``extra``: more (path below the page's
     py/, absolute path) Python files, as a user's own widgets are; ``unused``:
     paths below py/ left out (the modules of kinds the app does not use)."""
-    runtime = runtime_files()
-    digest = hashlib.sha256()
-    for name, path in runtime:
-        digest.update(name.encode() + read(path))
-    prefix = "/rt-" + digest.hexdigest()[:10] + "/"
-
-    bundle = Bundle(www)
-    for name, path in runtime:
-        bundle.add(prefix + name, read(path))
+    runtime = [(name, read(path)) for name, path in runtime_files()]
+    runtime_dir = versioned(runtime)
+    check_mpy_cross()
 
     py_files = python_sources(os.path.join(ROOT, "shared")) + \
         python_sources(os.path.join(ROOT, "webapp")) + list(extra)
     py_files = [(rel, path) for rel, path in py_files if rel not in unused]
-    toml = read(os.path.join(ROOT, "pyscript.toml")).decode()
-    toml = toml.replace("./runtime/", "." + prefix)
-    lines = [toml.rstrip("\n")]
-    for rel, path in py_files:
-        bundle.add("/py/" + rel, lean_python(read(path).decode()).encode())
-        if rel != "main.py":
-            lines.append('"./py/%s" = "./%s"' % (rel, rel))
-    bundle.add("/pyscript.toml", ("\n".join(lines) + "\n").encode())
+    python = [page_module(rel, path) for rel, path in py_files]
+    app = [("py.pack", python_pack(python)),
+           ("style.css", read(os.path.join(ROOT, "webapp", "style.css")))]
+    app_dir = versioned(app)
 
-    webapp = os.path.join(ROOT, "webapp")
-    for name in sorted(os.listdir(webapp)):
-        if name.endswith((".html", ".css", ".svg")):
-            data = read(os.path.join(webapp, name))
-            if name.endswith(".html"):
-                data = data.replace(b"./runtime/", ("." + prefix).encode())
-            bundle.add("/" + name, data)
+    bundle = Bundle(www)
+    for name, data in runtime:
+        bundle.add(runtime_dir + name, data)
+    for name, data in app:
+        bundle.add(app_dir + name, data)
+
+    files = dict(("." + app_dir + "py/" + name, "./" + name) for name, _ in python
+                 if name != PAGE_SCRIPT)
+    mpy_config, py_config = page_config(runtime_dir, files)
+    html = read(os.path.join(ROOT, "webapp", "index.html")).decode()
+    for slot, value in (("./runtime/", "." + runtime_dir), ("./app/", "." + app_dir),
+                        ("<mpy-config type=\"json\">{/* the build writes it */}",
+                         "<mpy-config type=\"json\">" + mpy_config),
+                        ("<py-config type=\"json\">{/* the build writes it */}",
+                         "<py-config type=\"json\">" + py_config)):
+        if slot not in html:
+            sys.exit("build: webapp/index.html has no %s" % slot)
+        html = html.replace(slot, value)
+    bundle.add("/index.html", html.encode())
     bundle.finish()
     return bundle
 

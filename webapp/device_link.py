@@ -63,6 +63,12 @@ class DeviceLink:
         poll_s = schema.get("poll_s")
         if isinstance(poll_s, (int, float)) and poll_s > 0:
             self.poll_s = poll_s
+        if self.boot is None and self._stream is None:
+            # The first time, the stream's connection is made while the page
+            # draws, and its first state comes as soon as the cards are
+            # there: nothing it brings is handled before the caller's next
+            # await. run() then keeps it.
+            self._open_stream()
         return schema
 
     async def write(self, changes):
@@ -87,7 +93,7 @@ class DeviceLink:
     async def run(self):
         """Keep the page's state current, forever."""
         while True:
-            if self._open_stream():
+            if self._stream is not None or self._open_stream():
                 while self._stream is not None:
                     await asyncio.sleep(1)
                     if self._silent_for() > self.stream_timeout_s:
