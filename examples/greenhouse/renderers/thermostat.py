@@ -37,13 +37,15 @@ class ThermostatCard(Card):
             target = float(self.box.value.strip())
             # 22, not 22.0: as typed, in a refusal's words too.
             change = {"target": int(target) if target == int(target) else target}
-            self.widget.validate_write(change, self.last)
+            value = self.widget.validate_write(change, self.last)
         except (ValueError, OverflowError) as exc:  # "abc", "nan"; "inf"
             self.show_error(str(exc) if "set point" in str(exc) else "enter a set point")
             self.restore()
             return
         if await self.write(change):
             self.restore()
+        else:
+            self.last = value  # what the board now holds, before its next message says so
 
     def restore(self):
         """The board's set point back in the box."""
