@@ -102,12 +102,13 @@ class {cls}Card(Card):
         except ValueError as exc:
             self.show_error(str(exc))
             return
+        before = self.last
         self.show(value)
         if await self.write(value):
-            self.show(self.board_value)  # refused: the board's value, and why
+            self.show(before)  # refused: the board's value back, the reason on the card
 
     def show(self, value):
-        self.last = self.board_value = value
+        self.last = value
         self.value.textContent = "%s%s" % (value, self.widget.unit)
 '''
 
