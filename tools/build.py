@@ -55,8 +55,6 @@ MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
 WASM_MPY = {"1.27.0": "6.3"}
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
-#: The app's main.py on the board, imported by device/main.py.
-APP_MAIN = "app_main"
 DEFAULT_APP = os.path.join(ROOT, "examples", "greenhouse")
 #: The page's Python that PyScript runs (webapp/main.py); the rest it imports.
 PAGE_SCRIPT = "main.py"
