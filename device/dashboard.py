@@ -11,7 +11,7 @@ import os
 
 # The server first: it sets how often the heap is collected, before
 # Microdot loads.
-from server import Server, json_error as _error, json_parts, json_response
+from server import Server, json_error, json_parts, json_response
 from microdot import Request, Response, iscoroutine
 from dashschema import wire
 from dashschema.widget import finite_or_none
@@ -22,24 +22,10 @@ except ImportError:  # CPython
     from traceback import print_exception
 
 
-def _new_boot_id():
-    return "%08x" % int.from_bytes(os.urandom(4), "big")
-
-
-def _compact():
-    # Loading modules leaves garbage between the objects they keep. Freed
-    # at once, the gaps are filled by what is allocated next; freed only
-    # when the heap runs out, they are scattered all over it, and a request
-    # later finds no free block large enough for its headers.
-    gc.collect()
-
-
-def _colour(text):
-    from dashschema.inputs import Color
-    try:
-        return Color("accent").validate(text)
-    except ValueError as exc:
-        raise ValueError("accent: %s" % exc)
+def _persists(widget):
+    """Whether a widget's value is kept across reboots: writable kinds that
+    store a value (not a button), unless made with ``persist=False``."""
+    return widget.writable and not widget.momentary and widget.persist
 
 
 def _same(given, secret):
@@ -81,7 +67,13 @@ class Dashboard:
                  tabs=None):
         self.title = title
         #: The page's accent colour ("#rrggbb"), or None for its own.
-        self.accent = None if accent is None else _colour(accent)
+        self.accent = None
+        if accent is not None:
+            from dashschema.inputs import Color
+            try:
+                self.accent = Color("accent").validate(accent)
+            except ValueError as exc:
+                raise ValueError("accent: %s" % exc)
         #: Groups shown as tabs (True), one under another (False), or as
         #: the page finds best for their number (None).
         self.tabs = tabs
@@ -92,18 +84,17 @@ class Dashboard:
         self.read_token = read_token
         #: Where writable widgets' values are kept across reboots (None: nowhere).
         self.state_file = state_file
-        #: The ``saved_state.SavedState`` keeping those values, or None.
+        #: The ``saved_state.SavedState`` keeping those values, or None: made
+        #: (its module loaded) with the first widget that persists.
         self.saved = None
-        if state_file:
-            from saved_state import SavedState
-            self.saved = SavedState(state_file)
+        self._serving = False
         self.widgets = []  # declaration order is display order
         self._index = {}  # id -> position in widgets
         self._values = []
         self._changed_at = []  # version of each widget's last change
         self._callbacks = {}
         self.version = 0
-        self.boot = _new_boot_id()
+        self.boot = "%08x" % int.from_bytes(os.urandom(4), "big")
         self._schema_cache = (None, None)  # (what it was built from, encoded)
         #: The Microdot app (a ``server.Server``): add routes of your own to it.
         #: Pages from other origins may call the board only when listed in
@@ -127,7 +118,12 @@ class Dashboard:
             self.live.add_routes(self.app)
             self.listeners.append(self.live)
         self.static_dir = static_dir
-        _compact()
+        # Loading modules leaves garbage between the objects they keep.
+        # Freed at once, the gaps are filled by what is allocated next;
+        # freed only when the heap runs out, they are scattered all over it,
+        # and a request later finds no free block large enough for its
+        # headers.
+        gc.collect()
 
     # ---- the device-side API -------------------------------------------
 
@@ -148,10 +144,13 @@ class Dashboard:
             ring = self._values[-1] = __import__(widget.history).Ring(widget, self.state_file)
             # Points restored from flash are versions 1, 2, ...: sent in parts too.
             self.version = self._changed_at[-1] = max(self.version, ring.count)
-        if self.saved:
-            value = self.saved.take(widget)
-            if value is not self.saved.MISSING:
-                self._values[-1] = value
+        if self.state_file and _persists(widget):
+            if not self.saved:
+                from saved_state import SavedState
+                self.saved = SavedState(self.state_file)
+                if self._serving:
+                    self.saved.start(self)
+            self._values[-1] = self.saved.take(widget, self._values[-1])
         return widget
 
     def group(self, heading):
@@ -190,10 +189,10 @@ class Dashboard:
         if not widget.writable:
             raise ValueError("%r is read-only: browsers cannot write it" % wid)
 
-        def decorator(f):
+        def register(f):
             self._callbacks[wid] = f
             return f
-        return decorator
+        return register
 
     def state(self, since=0):
         """Values changed after version ``since`` (all of them for 0). A
@@ -231,6 +230,7 @@ class Dashboard:
             self.static_dir = None
         if self.live:
             self.live.start()
+        self._serving = True
         if self.saved:
             self.saved.start(self)
             # Outputs follow their restored values, as after a browser's write.
@@ -241,7 +241,7 @@ class Dashboard:
         # pages' streams, a block as large as the schema may be hard to find.
         self._schema()
         print("splitdash: %r on http://%s:%d/" % (self.title, host, port))
-        _compact()
+        gc.collect()  # as after loading
         await self.app.start_server(host=host, port=port)
         if self.saved:
             self.saved.flush(self)  # a change made just before shutdown is kept
@@ -288,8 +288,8 @@ class Dashboard:
         self._changed_at[i] = self.version
         for listener in self.listeners:
             listener.changed()
-        if self.saved:
-            self.saved.changed(self.widgets[i])
+        if self.saved and _persists(self.widgets[i]):
+            self.saved.changed()
 
     def _call_back(self, wid, value):
         f = self._callbacks.get(wid)
@@ -312,17 +312,17 @@ class Dashboard:
         given = _given_token(request)
         if _same(given, self.read_token) or (self.token and _same(given, self.token)):
             return None
-        return _error("this dashboard needs its read token", 401)
+        return json_error("this dashboard needs its read token", 401)
 
     def _refuse_write(self, request):
         secret = self.token or self.read_token
         if secret and not _same(_given_token(request), secret):
-            response = _error("this dashboard needs its write token", 401)
+            response = json_error("this dashboard needs its write token", 401)
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         content_type = request.headers.get("Content-Type", "")
         if content_type.split(";", 1)[0].strip().lower() != "application/json":
-            return _error("writes must be sent as Content-Type: application/json", 415)
+            return json_error("writes must be sent as Content-Type: application/json", 415)
         return None
 
     def _add_routes(self):
@@ -343,7 +343,7 @@ class Dashboard:
                 try:
                     since = int(request.args.get("since", "0"))
                 except ValueError:
-                    return _error("since must be a whole number", 400)
+                    return json_error("since must be a whole number", 400)
                 if since == self.version:
                     return 204, {"Cache-Control": "no-store"}
                 if since > self.version:
@@ -360,35 +360,19 @@ class Dashboard:
             try:
                 changes = json.loads(request.body)
             except (ValueError, RuntimeError):  # RuntimeError: nested too deep
-                return _error("the body is not valid JSON", 400)
+                return json_error("the body is not valid JSON", 400)
             try:
                 self.apply(changes)
             except wire.WriteError as exc:
                 return json_response(exc.to_dict(), 400)
             return json_response({"boot": self.boot, "version": self.version})
 
-        @app.errorhandler(400)
-        async def bad_request(request):
-            return _error("bad request", 400)
+        for status, reason in ((400, "bad request"), (404, "not found"),
+                               (405, "method not allowed"), (413, "request too large")):
+            app.errorhandler(status)(
+                lambda request, status=status, reason=reason: json_error(reason, status))
 
-        @app.errorhandler(404)
-        async def not_found(request):
-            return _error("not found", 404)
-
-        @app.errorhandler(405)
-        async def not_allowed(request):
-            return _error("method not allowed", 405)
-
-        @app.errorhandler(413)
-        async def too_large(request):
-            return _error("request too large", 413)
-
-        @app.errorhandler(MemoryError)
-        async def out_of_heap(request, exc):
-            # No heap for this one now: dropped unanswered, as when it could
-            # not start (the page retries), rather than a 500.
-            return Response.already_handled
-
-        @app.errorhandler(Exception)
-        async def internal(request, exc):
-            return _error("internal error", 500)
+        # No heap for a route now: dropped unanswered, as when the request
+        # could not be read (the page retries), rather than a 500.
+        app.errorhandler(MemoryError)(lambda request, exc: Response.already_handled)
+        app.errorhandler(Exception)(lambda request, exc: json_error("internal error", 500))

@@ -76,22 +76,20 @@ class LiveStreams:
             stream = _Stream(_resume_version(request, self.dash))
             self.streams.append(stream)  # before the head goes: others count it
             connection = request.sock[1]
+            head = b"HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\n" \
+                b"Cache-Control: no-store\r\n"
+            origin = request.app.allowed_origin(request)
+            if origin:
+                head += b"Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n" % origin.encode()
             try:
-                await connection.awrite(self._head(request))
+                await connection.awrite(head + b"\r\n")
                 stream.sock = connection.sock
-                stream.connection = connection.take()
+                stream.connection = await connection.take()
                 stream.writer = asyncio.create_task(self._send(stream))
                 stream.watcher = asyncio.create_task(self._watch(stream))
             except (OSError, MemoryError):
                 self._end(stream)  # the server closes a connection not taken yet
             return Response.already_handled
-
-    def _head(self, request):
-        head = b"HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        origin = request.app.allowed_origin(request)
-        if origin:
-            head += b"Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n" % origin.encode()
-        return head + b"\r\n"
 
     def message(self, since):
         """The message for a page holding version ``since``, as the parts to
@@ -168,14 +166,11 @@ class LiveStreams:
             stream.sock.close()
             stream.sock = None
 
-    def _wake(self):
-        self._burst.set()
-        self._burst.clear()
-
     async def _flush(self):
         await asyncio.sleep_ms(self.coalesce_ms)
         self._flushing = False
-        self._wake()
+        self._burst.set()  # wakes every stream's writer
+        self._burst.clear()
 
     async def _tick(self):
         since_beat = 0  # seconds
@@ -192,7 +187,8 @@ class LiveStreams:
                 since_beat = 0
                 for stream in self.streams:
                     stream.ping = True
-                self._wake()
+                self._burst.set()
+                self._burst.clear()
 
 
 class _Stream:

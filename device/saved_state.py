@@ -18,12 +18,6 @@ except ImportError:
     ENOENT = 2
 
 
-def persists(widget):
-    """Whether a widget's value is kept across reboots: writable kinds that
-    store a value (not a button), unless made with ``persist=False``."""
-    return widget.writable and not widget.momentary and widget.persist
-
-
 def _read(path):
     """The file's text, or None when there is no such file."""
     try:
@@ -57,8 +51,6 @@ class SavedState:
     #: changes made meanwhile go in the same write. Flash wears out with
     #: writes, and a set point is rarely changed just before a power cut.
     delay_s = 2
-    #: Returned by ``take()`` for a widget with no usable saved value.
-    MISSING = object()
 
     def __init__(self, path):
         self.path = path
@@ -67,6 +59,8 @@ class SavedState:
         self.writes = 0
         #: Ids whose saved value was applied at boot.
         self.restored = []
+        #: The widgets whose values are kept, as ``take()`` was given them.
+        self.widgets = []
         self._text = None  # what the file holds, so an unchanged state is not rewritten
         self._loaded = self._load()
         self._changed = asyncio.Event()
@@ -100,26 +94,27 @@ class SavedState:
         self._text = text
         return values
 
-    def take(self, widget):
-        """The saved value for a widget being added, validated by its kind as
-        a browser's write would be; ``MISSING`` when there is none or its kind
-        now refuses it (a changed range: reported on the console)."""
-        if self._loaded is None or not persists(widget) or widget.id not in self._loaded:
-            return self.MISSING
-        value = self._loaded.pop(widget.id)
+    def take(self, widget, value):
+        """Keep a widget's value from now on; returns the one it starts
+        with: its saved value, validated by its kind as a browser's write
+        would be, or ``value`` when there is none or its kind now refuses
+        it (a changed range: reported on the console)."""
+        self.widgets.append(widget)
+        if self._loaded is None or widget.id not in self._loaded:
+            return value
+        saved = self._loaded.pop(widget.id)
         try:
-            value = widget.validate(value)
+            saved = widget.validate(saved)
         except Exception as exc:
             print("splitdash: saved value %r for %r dropped (%s); it starts from its "
-                  "default" % (value, widget.id, exc))
-            return self.MISSING
+                  "default" % (saved, widget.id, exc))
+            return value
         self.restored.append(widget.id)
-        return value
+        return saved
 
-    def changed(self, widget):
-        """A widget's value changed: if it persists, save it within ``delay_s``."""
-        if persists(widget):
-            self._changed.set()
+    def changed(self):
+        """A kept value changed: save it within ``delay_s``."""
+        self._changed.set()
 
     def start(self, dash):
         """Write ``dash``'s values as they change, from now on; what is left
@@ -142,12 +137,10 @@ class SavedState:
             self.save(dash)
 
     def save(self, dash):
-        """Write the persisting widgets' values now, if they differ from
-        the file's."""
+        """Write the kept values now, if they differ from the file's."""
         values = {}
-        for widget in dash.widgets:
-            if persists(widget):
-                values[widget.id] = dash.get(widget.id)
+        for widget in self.widgets:
+            values[widget.id] = dash.get(widget.id)
         text = json.dumps(values)
         if text == self._text:
             return

@@ -1,30 +1,36 @@
 """The board's HTTP server: Microdot, with the connection handling a board
-needs to stay up on a network for months. Everything splitdash relies on
-in Microdot's request cycle lives here, reached through its public hooks
-only (a subclass whose ``start_server`` hands each connection to
-Microdot's ``handle_request``, the reader and writer it is handed,
-``request.sock``, ``Response.already_handled``), so that a board given
-another Microdot through ``mip`` keeps working.
+needs to stay up on a network for months.
 
 Microdot on its own starts a task per connection, with a request, its
 headers and buffers, however many arrive: a browser opening six
 connections for a cold page load beside a few polling pages exhausts a
-board's heap. ``Server`` handles ``max_active`` requests at once, each
-read through one buffer held for good (the same buffer then carries the
-static files it answers with); later connections wait their turn unread,
-as a socket and nothing else (no task, no stream), and past
+board's heap. ``Server`` admits a request by one check: a free slot (one
+of ``max_active``) and ``min_free`` bytes of heap free. Each slot reads
+its request through one buffer held for good, which then gathers the
+answer and carries the static files it sends. A connection waiting for a
+slot is a socket and nothing else (no task, no stream), and past
 ``max_waiting`` of them a new one gets a short 503; while the heap is
-too short to take a connection at all, it waits in the TCP backlog. A
-request also waits while the heap is short and others are under way: what
-they free lets it through, where starting at once would fail both. A
-client that sends its request too slowly, or stops taking its answer, is
-dropped.
+short, connections wait in the TCP backlog. A request the heap turns out
+too short for all the same (a ``MemoryError`` wherever it is served) is
+dropped unanswered, which a page retries; a malformed one is answered
+400. A client that sends its request too slowly, or stops taking its
+answer, is dropped.
 
 Requests are read in chunks: MicroPython's socket ``readline()`` reads one
 byte per call. Header lines nothing on the board reads (a browser's
 User-Agent, Accept-Language, ...) are dropped as bytes, before Microdot
-makes strings of them: they cost a board more than the answer. Each
-answer's head goes out in one write instead of one per line.
+makes strings of them: they cost a board more than the answer. An answer
+is gathered in the same buffer and goes out in as few writes as it fills,
+its head in one.
+
+Microdot is used through its documented API (routes, error handlers,
+``Request.create`` given a stream of the server's own,
+``Response.already_handled``), and three parts it does not document,
+each held by ``tests/test_microdot_pins.py``, which fails when Microdot
+changes one: ``Microdot.dispatch_request(request)`` routes a request and
+``Response.write(stream)`` writes its answer, as Microdot's own
+``handle_request`` does; ``request.sock`` is the ``(reader, writer)``
+given to ``Request.create``, as Microdot's WebSocket support relies on.
 """
 
 import asyncio
@@ -51,29 +57,12 @@ except AttributeError:  # CPython collects by its own rules
 # asyncio loads its streams on first use: loaded here, with the app, rather
 # than when serving starts, with the heap already in use.
 from asyncio import StreamReader
-from microdot import Microdot, Response
-from microdot.microdot import urldecode
+from microdot import Microdot, Request, Response
 from dashschema import wire
 
-_BUSY_BODY = b'{"error":"busy, try again","widget":null}'
 _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-         b"Retry-After: 1\r\nContent-Length: %d\r\n\r\n" % len(_BUSY_BODY)) + _BUSY_BODY
-
-
-def _refuse(sock):
-    try:
-        sock.send(_BUSY)  # small enough for any socket's send buffer
-    except OSError:
-        pass
-    sock.close()
-
-
-def _has_block(size):
-    try:
-        bytearray(size)  # garbage at once; the next collection takes it back
-    except MemoryError:  # after a collection: the heap has no such block
-        return False
-    return True
+         b"Retry-After: 1\r\nContent-Length: 41\r\n\r\n"
+         b'{"error":"busy, try again","widget":null}')
 
 
 def json_response(message, status=200, headers=None):
@@ -118,8 +107,10 @@ def json_error(reason, status, widget=None):
 
 
 class Connection:
-    """One client connection, as Microdot reads and writes it: a request's
-    ``sock`` is ``(connection, connection)``."""
+    """One client connection, the stream Microdot reads its request from and
+    writes its answer to: a request's ``sock`` is ``(connection, connection)``.
+    A body is read whole (up to ``Request.max_body_length``), not as a
+    stream."""
 
     #: Request headers dropped unread, lowercase: what browsers send that
     #: neither Microdot nor the dashboard looks at. Take a name out to read
@@ -133,61 +124,46 @@ class Connection:
     # One per request slot, made when serving starts and used for one
     # connection after another: made per request, its attributes would
     # leave a trail of outgrown tables behind in the heap every time.
-    def __init__(self, server, buffer):
+    def __init__(self, server):
+        self.server = server
         #: The slot's buffer, a bytearray: requests are read into it, and
-        #: answers may use it once the request is read (static files do).
-        self.buffer = buffer
-        self._view = memoryview(buffer)
-        self._read_ms = int(server.read_timeout_s * 1000)
-        self._send_ms = int(server.send_timeout_s * 1000)
-        self.open(None, None)
+        #: answers are gathered in it once the request is read.
+        self.buffer = bytearray(server.buffer_size)
+        self._view = memoryview(self.buffer)
+        self.open(None)
 
-    def open(self, sock, address):
+    def open(self, sock):
         """Start on a new connection (None: the slot is free)."""
         self.sock = sock
         self.stream = None if sock is None else StreamReader(sock)
-        self.address = address
         self._start = self._end = 0  # unread bytes: buffer[_start:_end]
-        self._head = 0  # bytes of the answer's head held in the buffer; then None
-        self._read_by = ticks_add(ticks_ms(), self._read_ms)
-        #: ticks_ms by which the read or write under way must end, or None.
-        self.deadline = None
+        self._held = 0  # bytes of the answer gathered in the buffer
+        #: ticks_ms by which the request must be read, or the write under
+        #: way end; None while neither.
+        self.deadline = ticks_add(ticks_ms(), self.server.read_timeout_s * 1000)
         self.task = None if sock is None else asyncio.current_task()
-        self.taken = False
-        #: The request line as read, and whether the head was read to its
-        #: blank line: what tells a request Microdot had no heap for from a
-        #: malformed one (``Server.well_formed``).
-        self.request_line = None
-        self.head_read = False
 
-    def take(self):
-        """Hand the connection over for good (a live stream): Microdot and
-        the server forget it, and the caller closes it (``sock.close()``,
-        which needs no heap). Returns the asyncio stream."""
-        self.taken = True
+    async def take(self):
+        """Hand the connection over for good (a live stream), once what was
+        written to it is sent: Microdot and the server forget it, and the
+        caller closes it (``sock.close()``, which needs no heap). Returns
+        the asyncio stream."""
+        await self.flush()
+        self.sock = None
         return self.stream
 
     # ---- what Microdot reads ----------------------------------------------
 
     async def readline(self):
         while True:
-            line = await self._line()
-            colon = line.find(b":")
-            if colon < 0 or line[:colon].lower() not in self.skip_headers:
-                break
-        if self.request_line is None:
-            self.request_line = line
-        elif line in (b"\r\n", b"\n"):
-            self.head_read = True
-        return line
-
-    async def _line(self):
-        while True:
             end = self.buffer.find(b"\n", self._start, self._end) + 1
             if end:
                 line = bytes(self._view[self._start:end])
                 self._start = end
-                return line
+                colon = line.find(b":")
+                if colon < 0 or line[:colon].lower() not in self.skip_headers:
+                    return line
+                continue
             held = self._end - self._start
             if held == len(self.buffer):
                 # A line must fit in the buffer: a longer one is refused
@@ -196,7 +172,6 @@ class Connection:
             # What there is of the line moves to the front; the rest is read
             # in behind it.
             self.buffer[:held] = self._view[self._start:self._end]
-            self._start, self._end = 0, held
             if not await self._fill(held):
                 return bytes(self._view[:held])  # the connection ended mid-line
 
@@ -210,52 +185,42 @@ class Connection:
             self._start += take
         return data
 
-    async def read(self, n=-1):
-        if self._start == self._end and not await self._fill():
-            return b""
-        take = self._end - self._start if n < 0 else min(n, self._end - self._start)
-        self._start += take
-        return bytes(self._view[self._start - take:self._start])
-
-    async def _fill(self, held=0):
-        """Read more behind the ``held`` bytes at the buffer's front."""
-        self.deadline = self._read_by
-        n = await self.stream.readinto(self._view[held:])
-        self.deadline = None
-        self._start, self._end = 0, held + (n or 0)
-        return n
+    async def _fill(self, n=0):
+        """Read more behind the first ``n`` bytes of the buffer, which it
+        holds of the request; the number read (0: the connection ended)."""
+        got = await self.stream.readinto(self._view[n:])
+        self._start, self._end = 0, n + (got or 0)
+        return got
 
     # ---- what Microdot writes ---------------------------------------------
 
     async def awrite(self, data):
-        held = self._head
-        if held is not None:
-            # Microdot writes the head a line at a time; it is gathered in
-            # the buffer, whose request has been read, and goes in one write.
-            end = held + len(data)
-            if end <= len(self.buffer):
-                self.buffer[held:end] = data
-                if data != b"\r\n" and not data.endswith(b"\r\n\r\n"):
-                    self._head = end
-                    return
-                data = self._view[:end]
-            elif held:
-                await self._send(self._view[:held])
-            self._head = None
-        await self._send(data)
+        # Gathered in the buffer, whose request has been read, and sent when
+        # it is full or the answer ends: Microdot writes an answer's head a
+        # line at a time, which would be a packet a line. A memoryview is a
+        # static file's chunk, read into this very buffer once it was sent.
+        if isinstance(data, memoryview):
+            return await self._send(data)
+        end = self._held + len(data)
+        if end > len(self.buffer):
+            await self.flush()
+            end = len(data)
+            if end > len(self.buffer):
+                return await self._send(data)
+        self.buffer[end - len(data):end] = data
+        self._held = end
+
+    async def flush(self):
+        """Send what is gathered of the answer."""
+        held, self._held = self._held, 0
+        if held:
+            await self._send(self._view[:held])
 
     async def _send(self, data):
-        self.deadline = ticks_add(ticks_ms(), self._send_ms)
+        self.deadline = ticks_add(ticks_ms(), self.server.send_timeout_s * 1000)
         await self.stream.awrite(data)
         self.deadline = None
 
-    async def aclose(self):
-        pass  # the server closes the socket once Microdot is done with it
-
-    def get_extra_info(self, name):
-        # Kept here, not in the stream's own dict: a live stream keeps its
-        # asyncio stream for as long as its page is open.
-        return self.address if name == "peername" else None
 
 
 class Server(Microdot):
@@ -273,19 +238,12 @@ class Server(Microdot):
     #: Bytes of each request read at a time, and of a file sent at a time;
     #: also the longest request line or header line taken (longer: 400).
     buffer_size = 512
-    #: Bytes of heap a request needs free to start while others are under
-    #: way (a Microdot request and its answer: about 2 KB on a 32-bit board,
-    #: twice that on a 64-bit computer, with room to spare).
+    #: Bytes of heap that must be free (after a collection) to take a
+    #: connection, and to start its request once a slot is free: a Microdot
+    #: request and its answer take about 3 KB on a 32-bit board, twice that
+    #: on a 64-bit computer. Below it, connections wait in the TCP backlog
+    #: or for their turn, for the requests under way to free their heap.
     min_free = 6 * 1024
-    #: Bytes that must also be free in one block for it: a heap in use for
-    #: long can have ``min_free`` free in pieces too small for Microdot's
-    #: request (its attributes alone take one table of some 400 bytes on a
-    #: 64-bit computer). Tried by allocating it.
-    min_block = 1024
-    #: Bytes of heap that must be free to take a new connection at all:
-    #: below it connections wait in the TCP backlog. A socket that cannot be
-    #: made once the connection is taken could never be closed again.
-    accept_free = 1024
 
     def __init__(self, allowed_origins=()):
         super().__init__()
@@ -305,11 +263,9 @@ class Server(Microdot):
         accepting, where this one drops that connection and goes on."""
         if ssl:
             raise ValueError("splitdash serves plain HTTP")
-        self.debug = debug
         # Made before the first connection: at the heap's end they might
         # not be made at all.
-        self._free = [Connection(self, bytearray(self.buffer_size))
-                      for _ in range(self.max_active)]
+        self._free = [Connection(self) for _ in range(self.max_active)]
         if _SERVING_GC_EVERY is not None:
             gc.threshold(_SERVING_GC_EVERY)
         listener = socket.socket()
@@ -325,11 +281,18 @@ class Server(Microdot):
         try:
             while True:
                 try:
+                    held_back = not self._accept(listener)
+                except MemoryError:
+                    held_back = True
+                if held_back or self._waiting:
+                    # Looked at again shortly: the heap, or a slot, may have
+                    # been freed by then.
+                    await asyncio.sleep_ms(50)
+                    continue
+                try:
                     await pending.readinto(signal)
                 except OSError:
                     pass
-                if not self._accept(listener):
-                    await asyncio.sleep_ms(50)  # no heap for it now; or nothing there
         except asyncio.CancelledError:
             if self._accepting is not None:
                 raise  # our caller was cancelled, not shut down
@@ -350,30 +313,30 @@ class Server(Microdot):
             task.cancel()
 
     def _accept(self, listener):
-        """Take every pending connection: queued to be served, or refused.
-        False when there was none to take, or no heap to take one."""
-        taken = False
-        while True:
-            if self._short_of_heap(self.accept_free):
-                return taken
+        """Take the pending connections while the heap has room (a socket
+        that could not be made once its connection is taken could never be
+        closed): each waits its turn, or past ``max_waiting`` is refused.
+        False when the heap held them back."""
+        while self._room():
             try:
                 sock, addr = listener.accept()
-            except (OSError, MemoryError):  # none left (EAGAIN), or no heap
-                return taken
-            taken = True
-            try:
-                sock.setblocking(False)
-                if len(self._waiting) >= self.max_waiting:
-                    _refuse(sock)
-                else:
-                    self._waiting.append((sock, addr))
-            except MemoryError:
+            except OSError:  # none left (EAGAIN)
+                return True
+            sock.setblocking(False)
+            if len(self._waiting) < self.max_waiting:
+                self._waiting.append((sock, addr))
+            else:
+                try:
+                    sock.send(_BUSY)  # small enough for any socket's send buffer
+                except OSError:
+                    pass
                 sock.close()
             self._next()
+        return False
 
     def _next(self):
-        """Start the connections waiting, as far as slots and heap allow."""
-        while self._waiting and self._may_start():
+        """Start the connections waiting, as far as the slots and the heap allow."""
+        while self._waiting and self._free and self._room():
             sock, addr = self._waiting.pop(0)
             connection = self._free.pop()
             try:
@@ -383,26 +346,50 @@ class Server(Microdot):
                 sock.close()
 
     async def _serve(self, sock, addr, connection):
+        """One request, as Microdot's ``handle_request`` serves it, but with
+        what it cannot tell apart kept apart: it answers 400 to a request it
+        had no heap for, as to a malformed one."""
         try:
-            connection.open(sock, addr)
+            connection.open(sock)
             self._active.append(connection)
             if not self._watching:
                 asyncio.create_task(self._watch())
                 self._watching = True  # once it exists: else the next request tries again
-            await self.handle_request(connection, connection)
+            try:
+                request = await Request.create(self, connection, connection, addr)
+            except (MemoryError, OSError, EOFError):
+                raise
+            except Exception:  # malformed: a line, a header, the query string
+                response = json_error("bad request", 400)
+            else:
+                if request is None:
+                    return  # the client sent nothing
+                connection.deadline = None  # read in time
+                if self.foreign(request):
+                    response = json_error("requests from %s are not allowed"
+                                          % request.headers["Origin"], 403)
+                else:
+                    response = await self.dispatch_request(request)
+            if response is not Response.already_handled:
+                await response.write(connection)
+                await connection.flush()
         except asyncio.CancelledError:
             pass  # dropped by _watch: too slow
-        except Exception as exc:  # no heap left for it, most likely
-            # Printed as it is: a repr() would need heap.
+        except Exception as exc:
+            # No heap left for it (MemoryError), or the client gone (OSError,
+            # EOFError): dropped unanswered. A page retries it, where a 400
+            # would leave it without the file, or refuse a write it should
+            # have taken. Printed as it is: a repr() would need heap.
             print("splitdash: request dropped:", type(exc).__name__, exc)
         finally:
             if connection in self._active:
                 self._active.remove(connection)
-            # Closed here, whatever Microdot managed: closing the socket
-            # itself needs no heap, awaiting its stream's aclose() does.
-            if not connection.taken:
+            # Closed here, whatever Microdot managed, unless taken: closing
+            # the socket itself needs no heap, awaiting its stream's
+            # aclose() does.
+            if connection.sock is not None:
                 sock.close()
-            connection.open(None, None)
+            connection.open(None)
             self._free.append(connection)
             self._next()
 
@@ -422,60 +409,11 @@ class Server(Microdot):
         return origin is not None and origin != "http://" + request.headers.get("Host", "") \
             and not self.allowed_origin(request)
 
-    async def dispatch_request(self, req):
-        if req is None:
-            # Microdot could not make the request: a malformed one (400), or
-            # one it had no heap for, as the heap shows now or the request
-            # itself does. That is dropped unanswered, as one that could not
-            # start: a page retries it, where a 400 would leave it without
-            # the file, or refuse a write it should have taken.
-            if self._short_of_heap() or self.well_formed():
-                return Response.already_handled
-        elif self.foreign(req):
-            return json_error("requests from %s are not allowed" % req.headers["Origin"], 403)
-        return await super().dispatch_request(req)
-
-    def well_formed(self):
-        """Whether the request the current task reads, which Microdot could
-        not make, was one it would have taken: its head read whole (Microdot
-        reads no further past a line it refuses), its query string one it
-        decodes. What failed then was the heap (a block as large as it
-        needed, with more than ``min_free`` free in smaller pieces), or the
-        client, gone before its body was whole: neither is owed an answer."""
-        task = asyncio.current_task()
-        for connection in self._active:
-            if connection.task is task:
-                break
-        else:
-            return False
-        if not connection.head_read:
-            return False
-        try:
-            url = connection.request_line.split()[1]
-            if b"?" in url:
-                for pair in url.split(b"?", 1)[1].split(b"&"):
-                    for part in pair.split(b"=", 1):
-                        urldecode(part)
-        except MemoryError:
-            return True
-        except Exception:  # what Microdot refused too
-            return False
-        return True
-
-    def _may_start(self):
-        # Slots, not ``_active``: a request handed its slot starts only
-        # once its task runs. The first one starts whatever the heap.
-        if not self._free:
-            return False
-        return len(self._free) == self.max_active or \
-            not self._short_of_heap() and _has_block(self.min_block)
-
-    def _short_of_heap(self, need=None):
-        need = need or self.min_free
-        if gc.mem_free() >= need:
-            return False
-        gc.collect()
-        return gc.mem_free() < need
+    def _room(self):
+        """The admission check: ``min_free`` bytes of heap free."""
+        if gc.mem_free() < self.min_free:
+            gc.collect()
+        return gc.mem_free() >= self.min_free
 
     async def _watch(self):
         """Drop the connections whose read or write has run out of time,

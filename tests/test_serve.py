@@ -45,6 +45,7 @@ def test_the_page_works_through_the_laptop_and_shows_the_board_going_away(
     assert page.page.title() == "Greenhouse"
     assert page.widget("wind").count() == 1
     assert page.page.locator(".history").count() == 0  # this hub keeps none
+    assert not [url for url in page.requests if "hub_history" in url]
     # Every request went to the hub, none to the board or elsewhere.
     assert {urlparse(url).netloc for url in page.requests} == \
         {"%s:%d" % (BOARD_HOST, server.port)}
@@ -181,3 +182,13 @@ def test_the_laptop_refuses_foreign_origins_and_relays_its_own_pages_writes(
     assert status == 200 and json.loads(body)["values"]["fan"] is True
     status, _, body = server.request("/b/board/events?token=nope")
     assert status == 401
+
+
+def test_a_boards_bundle_carries_none_of_the_hubs_page_code():
+    with open(os.path.join(BOARD, "www", "manifest.json")) as f:
+        pack = [path for path in json.load(f) if path.endswith("/py.pack")]
+    assert len(pack) == 1
+    with gzip.open(os.path.join(BOARD, "www", pack[0][1:] + ".gz")) as f:
+        index = json.loads(f.readline())
+    assert "renderers/chart.mpy" in index
+    assert not [name for name in index if "hub" in name]

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import BOARD, BOARD_HOST, declared_ids
+from conftest import BOARD, BOARD_HOST, Page, declared_ids
 
 #: The example's widgets, in the order its main.py declares them.
 DEMO_ORDER = declared_ids()
@@ -266,3 +266,27 @@ def test_cards_keep_their_own_height_beside_a_taller_one(start_device, tmp_path,
     assert heights["history"][1] > 1.5 * heights["fan"][1]
     stretched = [(wid, height, own) for wid, (height, own) in heights.items() if height > own + 0.5]
     assert not stretched, stretched
+
+
+def test_a_poll_answered_with_its_body_cut_short_is_polled_again(demo, browser):
+    # A board short of heap may end an answer sent in parts before its end.
+    ctx = browser.new_context()
+    cut = []
+
+    def data(route):
+        if not cut:
+            cut.append(route.request.url)
+            return route.fulfill(status=200, content_type="application/json",
+                                 body='{"boot": "0", "version": 3, "valu')
+        return route.continue_()
+    ctx.route("**/events*", lambda route: route.fulfill(status=503, body="busy"))
+    ctx.route("**/data*", data)
+    try:
+        page = Page(ctx, demo).wait_ready()
+        assert cut
+        assert page.page.get_attribute("body", "data-state") == "live"
+        assert page.page.locator("#status").inner_text() == "live (polling)"
+        # The browser's own report of each refused stream, and nothing else.
+        assert not [e for e in page.errors if "503 (Service Unavailable)" not in e]
+    finally:
+        ctx.close()

@@ -5,6 +5,7 @@ page's retries of files a busy board did not send."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -281,31 +282,53 @@ def test_a_module_that_fails_to_load_starts_the_page_again(flaky, open_page, mod
     assert asked.count("/index.html") == 2
 
 
-def test_a_busy_boards_503s_are_retried(start_device, tmp_path, browser):
-    # One request at a time and one waiting, and a board that holds
-    # everything up for a moment (reading its flash, say) as the files a
-    # cold load asks for at once arrive: some are told "busy, try again".
-    device = token_device(start_device, tmp_path, before=textwrap.dedent("""
-        import time
+def test_a_busy_boards_503s_are_retried(start_device, tmp_path, open_page):
+    # A page polling a board with no stream. As it polls, the test holds
+    # idle connections open, one in the board's one slot and the rest
+    # waiting, so that the board is busy and answers the poll 503; when the
+    # page asks again, the test has them served first, the board's value
+    # changed meanwhile: the page shows it once it has retried.
+    device = token_device(start_device, tmp_path, "live=False", before=textwrap.dedent("""
         from server import Server
-        from static_files import StaticFiles
-        Server.max_active = Server.max_waiting = 1
-        _response, _held = StaticFiles.response, []
-        def slow(self, request, path):
-            if path != "/index.html" and not _held:
-                _held.append(path)
-                time.sleep_ms(300)
-            return _response(self, request, path)
-        StaticFiles.response = slow
+        Server.max_active = 1
+        Server.max_waiting = 6  # a page's six connections wait, never refused
+        Server.read_timeout_s = 60  # held as long as the test holds them
     """))
-    from conftest import Page
-    context = browser.new_context()
+    page = open_page(device).wait_ready()
+    held, polls = [], []
+
+    def busy_once(route):
+        if route.request.method != "GET":
+            return route.continue_()
+        if not polls:
+            # The page has nothing else under way: these fill the slot and
+            # the queue, and the poll, sent after them, is refused.
+            held.extend(socket.create_connection(("127.0.0.1", device.port))
+                        for _ in range(1 + 6))
+        elif held:
+            # Served in turn: once the last is answered, the board is free.
+            for sock in held:
+                sock.sendall(b"GET /schema HTTP/1.0\r\n\r\n")
+            for sock in held:
+                while sock.recv(4096):
+                    pass
+                sock.close()
+            del held[:]
+            assert device.request("/data", {"pump": True}, "POST",
+                                  {"Content-Type": "application/json"})[0] == 200
+        polls.append(route.request.url)
+        route.continue_()
+
+    answered = []
+    page.page.on("response", lambda r: urlparse(r.url).path == "/data" and
+                 r.request.method == "GET" and answered.append(r.status))
+    page.page.route(lambda url: urlparse(url).path == "/data", busy_once)
     try:
-        statuses = []  # of every answer, from the first: the page's files are asked at once
-        context.on("response", lambda r: statuses.append(r.status))
-        page = Page(context, device).wait_ready()
-        assert 503 in statuses
-        page.widget("pump").locator("input").click()
-        wait_value(device, page, "pump", True)
+        pump = page.widget("pump").locator("input")
+        page.page.wait_for_function("e => e.checked", arg=pump.element_handle(), timeout=30000)
     finally:
-        context.close()
+        for sock in held:
+            sock.close()
+    assert answered[:2] == [503, 200], answered
+    pump.click()
+    wait_value(device, page, "pump", False)

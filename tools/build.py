@@ -56,6 +56,8 @@ WASM_MPY = {"1.27.0": "6.3"}
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
 DEFAULT_APP = os.path.join(ROOT, "examples", "greenhouse")
+# Page code a laptop hub serves itself (tools/hub): no board's page loads it.
+HUB_ONLY = "hub/"
 #: The page's Python that PyScript runs (webapp/main.py); the rest it imports.
 PAGE_SCRIPT = "main.py"
 
@@ -229,7 +231,8 @@ def build_www(www, extra=(), unused=()):
     check_mpy_cross()
 
     py_files = python_sources(os.path.join(ROOT, "shared")) + \
-        python_sources(os.path.join(ROOT, "webapp")) + list(extra)
+        [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "webapp"))
+         if not rel.startswith(HUB_ONLY)] + list(extra)
     py_files = [(rel, path) for rel, path in py_files if rel not in unused]
     python = [page_module(rel, path) for rel, path in py_files]
     app = [("py.pack", python_pack(python)),

@@ -151,14 +151,15 @@ class DeviceLink:
     async def _poll(self):
         try:
             response = await self._get(wire.DATA_PATH + self._since())
-        except Exception:
+            message = await response.json() if response.status == 200 else None
+        except Exception:  # unreachable, or its answer cut short: the board ran short of heap
             self._set_status(OFFLINE)
             return False
         if response.status == 401:
             await self._ask(response, True)
             return True
-        if response.status == 200:
-            self.receive(await response.json())
+        if message is not None:
+            self.receive(message)
         elif response.status != 204:
             self._set_status(OFFLINE)
             return False

@@ -9,7 +9,7 @@ fails costs its own card: the rest of the page stays live.
 import asyncio
 import sys
 
-from pyscript import web, when, window
+from pyscript import fetch, web, when, window
 
 from dashschema import loader, wire
 from renderers.card import Placeholder, broken
@@ -68,10 +68,11 @@ class Page:
                 sections[group] = web.div(classes=["grid"])
                 order.append(group)
             card = self.card_for(spec)
-            if self.history:
-                offer_history(card, self.history)
             self.cards[spec["id"]] = card
             sections[group].append(card.root)
+        if self.history:
+            asyncio.create_task(offer_history(list(self.cards.values()), self.link.base,
+                                              self.history))
         named = [g for g in order if g is not None]
         tabs = schema.get("tabs")
         if tabs is None:
@@ -150,13 +151,23 @@ class Page:
         web.page["status"].textContent = STATUS_TEXT[status]
 
 
-def offer_history(card, url):
-    """What a hub keeps of the card's widget, on demand: only then loaded."""
-    try:
-        from renderers import hub_history
-        hub_history.offer(card, url)
-    except Exception as exc:
-        report("history of %r failed" % card.root.getAttribute("data-widget"), exc)
+async def offer_history(cards, base, url):
+    """What a hub keeps of each card's widget. Its code comes from the hub
+    that keeps it (``base``): a board's own bundle never carries it."""
+    if "hub_history" not in sys.modules:
+        try:
+            source = await (await fetch(base + "/hub_history.py")).text()
+            with open("hub_history.py", "w") as f:
+                f.write(source)
+        except Exception as exc:
+            report("the hub's history view did not load", exc)
+            return
+    import hub_history
+    for card in cards:
+        try:
+            hub_history.offer(card, url)
+        except Exception as exc:
+            report("history of %r failed" % card.root.getAttribute("data-widget"), exc)
 
 
 class Tabs:

@@ -51,6 +51,9 @@ NOT_RELAYED = ("connection", "keep-alive", "proxy-authorization", "proxy-connect
 ANSWER_HEADERS = ("content-type", "cache-control", "www-authenticate", "retry-after")
 COOKIE = "splitdash_hub"
 NO_STORE = {"Cache-Control": "no-store"}
+#: The page's history view (see the route that serves it).
+HISTORY_VIEW = os.path.join(os.path.dirname(__file__), "..", "..", "webapp", "hub",
+                            "hub_history.py")
 #: Ranges a page may ask for by name, in seconds.
 MAX_RANGE_S = 400 * 86400
 
@@ -148,6 +151,17 @@ class Hub:
         @app.get("/b/<name>/export.csv")
         async def export(request, name):
             return self.refuse_hub(request) or await self.export(request, name)
+
+        @app.get("/b/<name>/hub_history.py")
+        async def history_view(request, name):
+            # The page's history view, served by the hub alone: a board's
+            # bundle, which every board page loads, does not carry it.
+            if name not in self.links:
+                return error(404, "no board %r" % name)
+            with open(HISTORY_VIEW, "rb") as f:
+                source = f.read()
+            return Response(source, headers={"Content-Type": "text/plain; charset=utf-8",
+                                             "Cache-Control": "no-cache"})
 
         @app.get("/b/<name>/")
         async def page(request, name):
