@@ -1,5 +1,9 @@
 # splitdash: `make demo` runs the demo device on the MicroPython unix port,
 # `make test` runs the whole suite. Both set everything up on a fresh clone.
+# Every host command takes an app folder, APP=path (default: the example in
+# examples/greenhouse): `make demo APP=~/my-dash` runs yours, `make build APP=...`
+# builds it into build/board; `make widget NAME=thermostat APP=...` adds a
+# custom kind to it; `make test APP=...` also runs the tests in its tests/.
 # `make demo MQTT=host[:port]` also puts the demo's widgets on that MQTT broker.
 # A board on USB: `make deploy DEVICE=/dev/ttyACM0` puts the dashboard on it
 # (its code in the board's ROMFS partition where it has one; DEPLOY_ARGS=--no-romfs
@@ -27,30 +31,41 @@ BOARD := build/board
 MICROPYPATH := .frozen:lib
 # The board's settings, written to it as config.json (git-ignored; see
 # device/config.example.json).
-CONFIG ?= device/config.local.json
+# By default the app folder's config.local.json, else its config.json.
+CONFIG ?=
+APP ?= examples/greenhouse
+APP_CONFIG = $(or $(CONFIG),$(wildcard $(APP)/config.local.json),$(wildcard $(APP)/config.json))
 
-.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub screenshots
+.PHONY: setup build demo test bench soak clean deploy dev serve bench-bundle bench-hub screenshots widget
 
 setup:
 	@tools/setup.sh
 
 build: setup
-	@$(PY) tools/build.py
+	@$(PY) tools/build.py --app $(APP)
 
 demo: build
 	@echo "splitdash demo: open http://localhost:$(PORT)/ (Ctrl-C stops it)"
+	@$(if $(APP_CONFIG),cp "$(APP_CONFIG)" $(BOARD)/config.json)
 	@cd $(BOARD) && MICROPYPATH=$(MICROPYPATH) ../../$(VENV)/bin/micropython -X heapsize=$(HEAP) main.py $(PORT) $(MQTT)
 
 test:
 	@tools/setup.sh --with-browser --with-broker
 	@$(PY) tools/build.py
 	@$(PY) -m pytest -q tests
+	@# Then the app's own tests (make widget writes one per kind), with the
+	@# suite's fixtures, against the app built into build/board.
+	@if [ -d "$(APP)/tests" ]; then $(PY) tools/build.py --quiet --app $(APP) && \
+		PYTHONPATH=tests $(PY) -m pytest -q -p conftest --rootdir "$(APP)" "$(APP)/tests"; fi
 
 deploy: setup
-	@$(PY) tools/deploy.py --config $(CONFIG) $(DEPLOY_ARGS) $(DEVICE)
+	@$(PY) tools/deploy.py --app $(APP) $(if $(CONFIG),--config $(CONFIG)) $(DEPLOY_ARGS) $(DEVICE)
 
 dev: setup
-	@$(PY) tools/deploy.py --dev --config $(CONFIG) $(DEPLOY_ARGS) $(DEVICE)
+	@$(PY) tools/deploy.py --dev --app $(APP) $(if $(CONFIG),--config $(CONFIG)) $(DEPLOY_ARGS) $(DEVICE)
+
+widget: setup
+	@$(PY) tools/new_widget.py --app $(APP) $(NAME)
 
 serve: build
 	@$(PY) tools/serve.py --port $(PORT) --db $(HUB_DB) $(if $(BOARDS),--boards $(BOARDS)) $(DEVICE_URL) $(SERVE_ARGS)

@@ -106,7 +106,7 @@ def _wait_serving(log_path, proc):
 def mpy_size(step):
     """Bytes of the step's .mpy files in build/board/lib, or None."""
     names = {"microdot": ["microdot/__init__.mpy", "microdot/microdot.mpy"],
-             "demo": ["demo.mpy"]}.get(step, [step.replace(".", "/") + ".mpy"])
+             "demo": ["app_main.mpy"]}.get(step, [step.replace(".", "/") + ".mpy"])
     paths = [os.path.join(BOARD_LIB, n) for n in names]
     if not all(os.path.exists(p) for p in paths):
         return None

@@ -214,7 +214,7 @@ class Dashboard:
     def apply(self, changes):
         """Apply a browser's write: validated whole, then stored and reported
         to the callbacks. Raises ``wire.WriteError``."""
-        accepted = wire.check_writes(changes, self._find)
+        accepted = wire.check_writes(changes, self._find, self.get)
         for widget, value in accepted:
             if not widget.momentary:
                 self._store(self._index[widget.id], value)

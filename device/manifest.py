@@ -21,8 +21,9 @@ import glob
 import os
 
 MICRODOT_FILES = ["__init__.py", "microdot.py", "cors.py"]
-# The demo's, not the library's; manifest.py is this file.
-NOT_FROZEN = ("main.py", "demo.py", "sensors_sim.py", "manifest.py")
+# The boot file runs the app, which stays on the board's filesystem (the
+# build's lib/: make deploy); manifest.py is this file.
+NOT_FROZEN = ("main.py", "manifest.py")
 
 
 def include_first(*manifests):

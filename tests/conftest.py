@@ -16,6 +16,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARD = os.path.join(ROOT, "build", "board")
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 MICROPYPATH = ".frozen:" + os.path.join(BOARD, "lib")
+#: The example app's custom kinds (the compass), which some tests use as a
+#: custom kind of their own; `make test` builds the example into BOARD.
+EXAMPLE = os.path.join(ROOT, "examples", "greenhouse")
+EXAMPLE_WIDGETS = os.path.join(EXAMPLE, "widgets")
+
+
+def declared_ids(main_py=os.path.join(EXAMPLE, "main.py")):
+    """The widget ids an app's main.py declares, in order (``dash.add(Kind("id"``):
+    what the example shows, read from it rather than pinned by the tests."""
+    import re
+    with open(main_py) as f:
+        return re.findall(r'dash\.add\(\w+\(\s*"(\w+)"', f.read())
 
 
 def free_port():
@@ -136,7 +148,7 @@ def start_device():
 
 @pytest.fixture
 def demo(start_device):
-    """The demo device app (device/main.py) as built into build/board."""
+    """The example app (examples/greenhouse) as built into build/board."""
     return start_device()
 
 

@@ -466,7 +466,7 @@ def test_mip_installs_the_library_offline_from_a_local_path(board, tmp_path):
               for d, _, names in os.walk(os.path.join(ROOT, "shared", "dashschema"))
               for n in names if n.endswith(".py")}
     device = {n for n in os.listdir(os.path.join(ROOT, "device"))
-              if n.endswith(".py") and n not in ("main.py", "demo.py", "manifest.py", "sensors_sim.py")}
+              if n.endswith(".py") and n not in ("main.py", "manifest.py")}
     assert shared | device <= listed
     installed = {p[len("lib/"):] for p in board.files()}
     assert installed == listed
@@ -485,3 +485,33 @@ def test_mip_installs_the_library_offline_from_a_local_path(board, tmp_path):
     assert status == 200 and json.loads(body)["values"] == {"t": 21.5}
     status, _, body = get(device.url + "/schema")
     assert json.loads(body)["title"] == "From mip"
+
+
+def test_an_app_folder_from_make_widget_deploys_and_its_kind_takes_writes(board, tmp_path,
+                                                                          open_page):
+    app = tmp_path / "my-dash"
+    new_widget = os.path.join(ROOT, "tools", "new_widget.py")
+    subprocess.run([sys.executable, new_widget, "--app", str(app), "dial"], check=True,
+                   capture_output=True)
+    port = free_port()
+    # The app folder's own settings go to the board, no CONFIG= given.
+    write_config(app / "config.json", title="My dash", port=port)
+    try:
+        result = subprocess.run(["make", "-s", "deploy", "APP=" + str(app),
+                                 "DEVICE=" + board.port, "DEPLOY_ARGS=--no-reset"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=180)
+        assert result.returncode == 0, result.stdout + result.stderr
+        device = board.run_app(port)
+        page = open_page(device).wait_ready()
+        assert page.page.title() == "My dash"
+        page.widget("dial").locator("button.up").click()
+        for _ in range(100):
+            if json.loads(get(device.url + "/data")[2])["values"]["dial"] == 1:
+                break
+            page.page.wait_for_timeout(100)
+        assert json.loads(get(device.url + "/data")[2])["values"]["dial"] == 1
+        assert not page.errors
+    finally:
+        # The example back in build/board, for the tests that follow.
+        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"],
+                       check=True)

@@ -5,7 +5,7 @@ tests/test_mqtt.py takes the mapping to a real broker."""
 import os
 import sys
 
-from test_schema import SHARED, cases_tests
+from test_schema import SOURCE, cases_tests
 from conftest import ROOT
 
 DEVICE = os.path.join(ROOT, "device")
@@ -15,4 +15,4 @@ if DEVICE not in sys.path:
 import ha_mapping_cases  # noqa: E402  (needs device/ and shared/ on sys.path)
 
 micropython_results, test_cpython, test_micropython = cases_tests(
-    ha_mapping_cases, DEVICE + ":" + SHARED)
+    ha_mapping_cases, DEVICE + ":" + SOURCE)

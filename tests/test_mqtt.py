@@ -552,13 +552,24 @@ def test_the_client_logs_in_and_a_wrong_password_is_refused(tmp_path):
 
 
 #: What Home Assistant files the demo's widgets under: (device class,
-#: entity category) of each on MQTT; its charts and log are not.
+#: entity category), checked for those of them the example still has; on
+#: MQTT are those of a kind in the bridge's KINDS (its charts and log are not).
 DEMO = {"temperature": ("temperature", None), "humidity": ("humidity", None),
         "mode": (None, None), "setpoint": ("temperature", "config"), "fan": (None, None),
         "tank": (None, None), "soil": ("moisture", None), "pump": (None, "diagnostic"),
         "led": (None, None), "led_colour": (None, None), "wind": ("wind_direction", None),
         "uptime": ("duration", "diagnostic"), "reset": (None, "diagnostic"),
         "note": (None, None)}
+
+
+def bridged_kinds():
+    """The kinds the demo puts on MQTT: the bridge's, and its compass."""
+    sys.path[:0] = [os.path.join(ROOT, "device"), os.path.join(ROOT, "shared")]
+    try:
+        from mqtt_bridge import KINDS
+    finally:
+        del sys.path[:2]
+    return set(KINDS) | {"compass"}
 
 
 def test_the_demo_joins_the_broker_named_in_its_config(start_device, broker):
@@ -569,8 +580,10 @@ def test_the_demo_joins_the_broker_named_in_its_config(start_device, broker):
     observer = Observer(broker.port)
     try:
         dev = start_device()
+        bridged = {w["id"] for w in dev.request("/schema")[2]["widgets"]
+                   if w["kind"] in bridged_kinds()}
         found = observer.wait("the demo's configs", lambda: len(
-            [m for m in observer.seen() if m[0].endswith("/config")]) == len(DEMO)
+            [m for m in observer.seen() if m[0].endswith("/config")]) == len(bridged)
             and observer.seen())
         observer.wait("its temperature", lambda: observer.seen(
             "splitdash/greenhouse/temperature/state"))
@@ -586,8 +599,10 @@ def test_the_demo_joins_the_broker_named_in_its_config(start_device, broker):
         if topic.endswith("/config"):
             assert len(payload.encode()) < CONFIG_MAX, (topic, len(payload.encode()), payload)
             configs[topic.split("/")[3]] = json.loads(payload)
+    assert set(configs) == bridged
     assert {wid: (c.get("device_class"), c.get("entity_category"))
-            for wid, c in configs.items()} == DEMO
+            for wid, c in configs.items() if wid in DEMO} == \
+        {wid: filed for wid, filed in DEMO.items() if wid in bridged}
     assert configs["uptime"]["unit_of_meas"] == "s"
     # The device's link in Home Assistant: the page, where the demo serves it.
     links = [c["dev"]["cu"] for c in configs.values() if "cu" in c["dev"]]

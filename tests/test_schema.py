@@ -9,13 +9,17 @@ import sys
 
 import pytest
 
-from conftest import BOARD, MICROPYTHON, ROOT, run_micropython
+from conftest import BOARD, EXAMPLE_WIDGETS, MICROPYTHON, ROOT, run_micropython
 
 SHARED = os.path.join(ROOT, "shared")
+#: Where the cases import from as sources: splitdash's shared/, and the
+#: example app's widgets/ for its custom kind (the compass).
+SOURCE = SHARED + ":" + EXAMPLE_WIDGETS
 CASES_SCRIPT = os.path.join(ROOT, "tests", "schema_cases.py")
 
-if SHARED not in sys.path:
-    sys.path.insert(0, SHARED)
+for _path in (EXAMPLE_WIDGETS, SHARED):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 import schema_cases  # noqa: E402  (needs shared/ on sys.path)
 
@@ -39,7 +43,7 @@ def run_cases(lib, script=CASES_SCRIPT, names=CASES):
     return results
 
 
-def cases_tests(module, source=SHARED):
+def cases_tests(module, source=SOURCE):
     """The tests of another cases module (``<name>_cases.py``), as
     (fixture, test_cpython, test_micropython) for its test file to take:
     each case on CPython, and on MicroPython from source (``source``: the
@@ -66,7 +70,7 @@ def cases_tests(module, source=SHARED):
 
 @pytest.fixture(scope="session")
 def micropython_source_results():
-    return run_cases(SHARED)
+    return run_cases(SOURCE)
 
 
 @pytest.fixture(scope="session")

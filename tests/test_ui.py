@@ -9,11 +9,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import BOARD, BOARD_HOST, Page
+from conftest import BOARD, BOARD_HOST, Page, declared_ids
 
-DEMO_ORDER = ["temperature", "humidity", "mode", "setpoint", "fan", "temperature_history",
-              "humidity_history", "tank", "soil", "pump", "led", "led_colour", "wind", "uptime",
-              "reset", "note", "events"]
+#: The example's widgets, in the order its main.py declares them.
+DEMO_ORDER = declared_ids()
 
 
 def device_values(device):

@@ -1,8 +1,9 @@
-"""Builds what a board holds, in build/board/:
+"""Builds what a board holds, in build/board/, for an app folder:
 
-    main.py          what the board runs at boot (device/main.py: the demo)
-    lib/*.mpy        device/ (the demo too), shared/ and Microdot, precompiled
-                     with mpy-cross
+    main.py          what the board runs at boot (device/main.py: the app's)
+    lib/*.mpy        device/, the kinds the app uses from shared/, Microdot,
+                     and the app: its main.py as app_main, its other modules,
+                     its widgets/; precompiled with mpy-cross
     www/             the webapp bundle: every file gzipped (<name>.gz);
                      index.html, the one file revalidated, with PyScript's
                      config in it; the PyScript runtime under a versioned
@@ -11,7 +12,13 @@
                      manifest.json mapping each URL path to
                      [etag, gzip size, Last-Modified date]
 
-Usage: python tools/build.py [--quiet]
+Usage: python tools/build.py [--app FOLDER] [--quiet]
+
+An app folder (default: examples/greenhouse) holds ``main.py``, which
+declares the dashboard and defines ``run()``; ``widgets/``, its custom kinds,
+one module per kind named as the kind; ``renderers/``, their page renderers;
+and any other module main.py imports (its sensors' drivers, say). The page's
+bundle carries only the renderers of the kinds the app uses (app_kinds.py).
 """
 
 import ast
@@ -48,6 +55,7 @@ MICROPYTHON = ("@micropython/micropython-webassembly-pyscript",
 WASM_MPY = {"1.27.0": "6.3"}
 MICRODOT_MODULES = ("__init__", "microdot", "cors")
 DEVICE_APP = "main.py"
+DEFAULT_APP = os.path.join(ROOT, "examples", "greenhouse")
 # Page code a laptop hub serves itself (tools/hub): no board's page loads it.
 HUB_ONLY = "hub/"
 #: The page's Python that PyScript runs (webapp/main.py); the rest it imports.
@@ -214,9 +222,10 @@ def page_config(runtime, files):
             json.dumps({"plugins": config.get("plugins", [])}, separators=(",", ":")))
 
 
-def build_www(www, extra=()):
+def build_www(www, extra=(), unused=()):
     """The webapp bundle in ``www``; ``extra``: more (path below the page's
-    py/, absolute path) Python files, as a user's own widgets are."""
+    py/, absolute path) Python files, as a user's own widgets are; ``unused``:
+    paths below py/ left out (the modules of kinds the app does not use)."""
     runtime = [(name, read(path)) for name, path in runtime_files()]
     runtime_dir = versioned(runtime)
     check_mpy_cross()
@@ -224,6 +233,7 @@ def build_www(www, extra=()):
     py_files = python_sources(os.path.join(ROOT, "shared")) + \
         [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "webapp"))
          if not rel.startswith(HUB_ONLY)] + list(extra)
+    py_files = [(rel, path) for rel, path in py_files if rel not in unused]
     python = [page_module(rel, path) for rel, path in py_files]
     app = [("py.pack", python_pack(python)),
            ("style.css", read(os.path.join(ROOT, "webapp", "style.css")))]
@@ -252,11 +262,13 @@ def build_www(www, extra=()):
     return bundle
 
 
-def compile_lib(lib):
+def compile_lib(lib, app):
     # device/manifest.py is read by a firmware build, never run on a board.
     sources = [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "device"))
                if rel not in (DEVICE_APP, "manifest.py")]
-    sources += python_sources(os.path.join(ROOT, "shared"))
+    sources += [(rel, path) for rel, path in python_sources(os.path.join(ROOT, "shared"))
+                if rel not in app.unused_shared]
+    sources += app.board_sources()
     import microdot
     md = os.path.dirname(microdot.__file__)
     sources += [("microdot/%s.py" % m, os.path.join(md, m + ".py")) for m in MICRODOT_MODULES]
@@ -279,15 +291,32 @@ def size_report(bundle):
     return "\n".join(lines)
 
 
+def app_folder(argv):
+    """The --app folder given in ``argv``, else the example's."""
+    if "--app" in argv:
+        i = argv.index("--app")
+        if i + 1 >= len(argv) or not argv[i + 1]:
+            sys.exit("build: --app needs a folder")
+        return os.path.abspath(argv[i + 1])
+    return DEFAULT_APP
+
+
 def main():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import app_kinds  # only here: tests take build_www from this module alone
+    try:
+        app = app_kinds.App(app_folder(sys.argv))
+    except app_kinds.AppError as exc:
+        sys.exit("build: %s" % exc)
     # Built aside and swapped in, so a device running from build/board never
     # sees a half-built tree.
     fresh, stale = BOARD + ".new", BOARD + ".old"
     for path in (fresh, stale):
         shutil.rmtree(path, ignore_errors=True)
     os.makedirs(fresh)
-    bundle = build_www(os.path.join(fresh, "www"))
-    compile_lib(os.path.join(fresh, "lib"))
+    bundle = build_www(os.path.join(fresh, "www"), app.page_sources(),
+                       app.unused_shared | app.unused_renderers)
+    compile_lib(os.path.join(fresh, "lib"), app)
     shutil.copy(os.path.join(ROOT, "device", DEVICE_APP), os.path.join(fresh, DEVICE_APP))
     if os.path.isdir(BOARD):
         os.rename(BOARD, stale)

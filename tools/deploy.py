@@ -1,7 +1,7 @@
 """Puts the dashboard on a board over its USB serial port, with mpremote.
 
-    python tools/deploy.py [--config FILE] [--no-reset] [--no-romfs] PORT
-        Builds build/board, copies to the board what differs from it (main.py,
+    python tools/deploy.py [--app FOLDER] [--config FILE] [--no-reset] [--no-romfs] PORT
+        Builds build/board for the app folder (tools/build.py --app), copies to the board what differs from it (main.py,
         lib/*.mpy, www/ and config.json from FILE), removes what the build no
         longer has from the board's lib/ and www/, then resets the board so
         main.py starts the dashboard. On a board with a ROMFS partition, lib/
@@ -9,11 +9,13 @@
         when it differs from the partition's, and the board's lib/ is emptied:
         a module there would shadow its copy in /rom/lib. --no-romfs keeps the
         code in lib/ and leaves the partition alone.
-    python tools/deploy.py --dev [--config FILE] [--resume] PORT
+    python tools/deploy.py --dev [--app FOLDER] [--config FILE] [--resume] PORT
         Builds and runs the app on the board from the laptop's disk
         (mpremote mount): nothing is written to the board's flash.
 
-FILE defaults to device/config.local.json (see device/config.example.json).
+FOLDER defaults to examples/greenhouse. FILE defaults to the app folder's
+config.local.json, else its config.json, else device/config.local.json (see
+device/config.example.json); with none of them the board keeps its own.
 The board itself hashes the files it holds, so what gets copied is what
 differs from the board as it is, however it got that way. --resume keeps the
 board's interpreter as it is (no soft reset), for boards that cannot
@@ -40,6 +42,7 @@ IMAGE = os.path.join(ROOT, "build", "rom.romfs")
 ROM_FOLDERS = ("lib",)
 MPREMOTE = os.path.join(os.path.dirname(sys.executable), "mpremote")
 DEFAULT_CONFIG = os.path.join(ROOT, "device", "config.local.json")
+DEFAULT_APP = os.path.join(ROOT, "examples", "greenhouse")
 CONFIG_NAME = "config.json"
 #: Folders on the board that deploy owns: files the build lacks are removed.
 MANAGED = ("lib", "www")
@@ -132,20 +135,26 @@ def check_port(port):
         raise DeployError(explain(port, "failed to access"))
 
 
-def build():
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet"],
-                   check=True)
+def build(app):
+    if subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build.py"), "--quiet",
+                       "--app", app]).returncode:
+        raise DeployError("the build failed (above); nothing was copied")
 
 
-def read_config(path):
+def read_config(path, app):
     """The local config file's path, checked; None when there is none."""
+    if path is None:
+        found = [p for p in (os.path.join(app, "config.local.json"),
+                             os.path.join(app, CONFIG_NAME), DEFAULT_CONFIG)
+                 if os.path.exists(p)]
+        if not found:
+            print("deploy: no config file in %s; the board keeps its %s (or the defaults)"
+                  % (os.path.relpath(app), CONFIG_NAME))
+            return None
+        path = found[0]
     path = os.path.abspath(path)
     if not os.path.exists(path):
-        if path != DEFAULT_CONFIG:
-            raise DeployError("no config file %s" % path)
-        print("deploy: no %s; the board keeps its %s (or the defaults)"
-              % (os.path.relpath(path), CONFIG_NAME))
-        return None
+        raise DeployError("no config file %s" % path)
     with open(path) as f:
         try:
             board_config.parse(f.read(), path)
@@ -251,10 +260,10 @@ def _shown(path):
     return path if inside.startswith("..") else inside
 
 
-def deploy(port, config, reset, romfs=True):
+def deploy(port, config, reset, romfs=True, app=DEFAULT_APP):
     check_port(port)
-    config = read_config(config)
-    build()
+    config = read_config(config, app)
+    build(app)
     image = build_image() if romfs else b""
     files = local_files(config)
     hashes, folders, rom = board_state(port, files, len(image))
@@ -283,10 +292,10 @@ def deploy(port, config, reset, romfs=True):
         print("deploy: done")
 
 
-def dev(port, config, resume):
+def dev(port, config, resume, app=DEFAULT_APP):
     check_port(port)
-    config = read_config(config)
-    build()
+    config = read_config(config, app)
+    build(app)
     shutil.rmtree(DEV, ignore_errors=True)
     shutil.copytree(BOARD, DEV)
     if config:
@@ -301,7 +310,9 @@ def dev(port, config, resume):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("port", metavar="PORT", help="the board's serial port, e.g. /dev/ttyACM0")
-    parser.add_argument("--config", default=DEFAULT_CONFIG,
+    parser.add_argument("--app", default=DEFAULT_APP,
+                        help="the app folder (default: examples/greenhouse)")
+    parser.add_argument("--config",
                         help="settings file written to the board as config.json")
     parser.add_argument("--no-reset", action="store_true",
                         help="leave the board at its REPL after copying")
@@ -314,9 +325,10 @@ def main():
     args = parser.parse_args()
     try:
         if args.dev:
-            dev(args.port, args.config, args.resume)
+            dev(args.port, args.config, args.resume, os.path.abspath(args.app))
         else:
-            deploy(args.port, args.config, not args.no_reset, not args.no_romfs)
+            deploy(args.port, args.config, not args.no_reset, not args.no_romfs,
+                   os.path.abspath(args.app))
     except DeployError as exc:
         sys.exit("deploy: " + str(exc))
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""The demo as built (lib/demo.mpy, imported unchanged) in the state of a
+"""The demo as built (lib/app_main.mpy, imported unchanged) in the state of a
 board that has run for a while: its two charts' rings full (240 points
 each), its log's 20 lines written. For bench/board_load.py's demo row. Run
 in the board's folder:
@@ -6,7 +6,7 @@ in the board's folder:
     micropython -m demo_load_app PORT
 """
 
-import demo
+import app_main as demo
 
 import load_probe
 

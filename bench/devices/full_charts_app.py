@@ -1,4 +1,4 @@
-"""The demo as built (lib/demo.mpy, imported unchanged) with its
+"""The demo as built (lib/app_main.mpy, imported unchanged) with its
 charts' rings already full, as on a board that has run for longer than a
 ring holds: every page that opens gets whole rings. Run in the board's
 folder:
@@ -6,7 +6,7 @@ folder:
     micropython -m full_charts_app PORT
 """
 
-import demo
+import app_main as demo
 
 for i in range(240):
     demo.dash.set("temperature_history", {"inside": 21 + i % 7 / 10, "outside": 9.0})

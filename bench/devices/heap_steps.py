@@ -66,10 +66,11 @@ if APP == "six":
     step("widgets")
 else:
     for name in ("dashschema.chart", "dashschema.inputs", "dashschema.readouts",
-                 "dashschema.log", "compass", "chart_ring", "log_ring", "sensors_sim"):
+                 "dashschema.log", "compass", "thermostat", "chart_ring", "log_ring",
+                 "sensors_sim"):
         __import__(name)
         step(name)
-    import demo  # its Dashboard, its 17 widgets, their rings
+    import app_main as demo  # its Dashboard, its widgets, their rings
     step("demo")
     dash = demo.dash
 

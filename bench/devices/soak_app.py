@@ -1,4 +1,4 @@
-"""The demo as built (lib/demo.mpy, imported unchanged) with a
+"""The demo as built (lib/app_main.mpy, imported unchanged) with a
 report of its heap (heap_report.py), for bench/soak.py. Run in the
 board's folder:
 
@@ -10,7 +10,7 @@ are enough to make a boot that only just fits fail); the report is loaded
 after it.
 """
 
-import demo
+import app_main as demo
 
 import heap_report
 

@@ -89,6 +89,13 @@ class Widget:
         """Return the value to store, or raise ``ValueError`` with the reason."""
         return value
 
+    def validate_write(self, value, current):
+        """A browser's write, given the value held (``current``): the value
+        to store, or raise ``ValueError``. The board's own ``set()`` goes
+        through ``validate`` alone, so a kind can let the board set more than
+        a browser may (a thermostat's reading beside its set point)."""
+        return self.validate(value)
+
     def to_dict(self):
         spec = {"id": self.id, "kind": self.kind, "label": self.label}
         if self.group is not None:

@@ -54,8 +54,9 @@ class WriteError(ValueError):
         return {"error": self.reason, "widget": self.widget}
 
 
-def check_writes(changes, find):
-    """Validate a write request; ``find(id)`` gives a widget or None.
+def check_writes(changes, find, current=None):
+    """Validate a write request; ``find(id)`` gives a widget or None,
+    ``current(id)`` the value it holds (for ``Widget.validate_write``).
 
     Returns a list of ``(widget, value)`` pairs to apply, in no particular
     order, or raises ``WriteError`` for the first bad entry: a write is
@@ -71,7 +72,7 @@ def check_writes(changes, find):
         if not widget.writable:
             raise WriteError("%r is read-only" % wid, wid)
         try:
-            value = widget.validate(changes[wid])
+            value = widget.validate_write(changes[wid], current and current(wid))
         except ValueError as exc:
             raise WriteError("%r: %s" % (wid, exc), wid)
         accepted.append((widget, value))

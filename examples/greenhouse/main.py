@@ -1,4 +1,4 @@
-"""The splitdash demo: a greenhouse with simulated sensors.
+"""The splitdash example app: a greenhouse with simulated sensors.
 
 Run on the unix port: ``micropython main.py [port [mqtt-host[:port]]]``; on a
 board ``main.py`` starts it at boot. Swap ``sensors_sim`` for real drivers
@@ -16,6 +16,7 @@ from dashschema.inputs import Color, NumberInput, Select, TextInput
 from dashschema.readouts import Gauge, Indicator
 from dashschema.log import Log
 from compass import Compass
+from thermostat import Thermostat
 import sensors_sim as sensors
 
 
@@ -39,6 +40,9 @@ with dash.group("Climate"):
     dash.add(Select("mode", "Fan mode", options=("auto", "on", "off")))
     dash.add(NumberInput("setpoint", "Fan above", min=10, max=35, step=0.5, unit="°C"), 25)
     dash.add(Toggle("fan", "Fan"))
+    # The board reads the temperature into it; a page may change its set point alone.
+    dash.add(Thermostat("heating", "Heating", min=5, max=30, step=0.5),
+             {"current": None, "target": 18})
     dash.add(Chart("temperature_history", "Temperature", series=("inside", "outside"),
                    unit="°C", points=240))
     dash.add(Chart("humidity_history", "Humidity", series=("inside", "outside"), unit="%",
@@ -84,6 +88,11 @@ def mode_changed(mode):
         _fan(mode == "on", "mode " + mode)
 
 
+@dash.on_write("heating")
+def heating_changed(value):
+    dash.log("events", "heating set to %s °C" % value["target"])
+
+
 @dash.on_write("led")
 def led_changed(brightness):
     sensors.set_led(brightness)
@@ -112,6 +121,7 @@ async def read_sensors():
         temperature, humidity = sensors.temperature(), sensors.humidity()
         dash.set("temperature", temperature)
         dash.set("humidity", humidity)
+        dash.set("heating", {"current": temperature, "target": dash.get("heating")["target"]})
         dash.set("temperature_history", {"inside": temperature,
                                          "outside": sensors.outside_temperature()})
         dash.set("humidity_history", {"inside": humidity, "outside": sensors.outside_humidity()})
@@ -143,6 +153,10 @@ def start_mqtt(broker, port):
 
 
 async def main(port, broker=None):
+    # The log tells from the start: a page opened after boot sees why it
+    # holds what it holds, not "no lines yet".
+    dash.log("events", "started, fan mode %s, fan above %s °C" % (dash.get("mode"),
+                                                                    dash.get("setpoint")))
     asyncio.create_task(read_sensors())
     if broker:
         start_mqtt(broker, port)

@@ -1,6 +1,6 @@
 """The demo's custom kind on the browser side: a compass rose in SVG.
 
-Its schema class is shared/compass.py, which the page imports by itself the
+Its schema class is widgets/compass.py, which the page imports by itself the
 first time the board's schema names the kind, as it imports this module:
 a custom kind is these two files and nothing else to edit.
 """

@@ -1,5 +1,5 @@
 """A custom widget kind for the demo: wind direction in degrees, drawn as a
-compass rose in the browser (see webapp/renderers/compass.py).
+compass rose in the browser (see renderers/compass.py).
 
 Everything a kind needs on both ends is this class: the board validates
 readings with it, the browser rebuilds it from the schema.
