@@ -145,9 +145,12 @@ def chart(dev, path="/data"):
 
 def whole_ring(dev, path="/data"):
     """What a polling page that opens holds: the first answer, and the
-    parts after it, each asked for from the version the one before gave."""
+    parts after it, each asked for from the version the one before gave.
+    ``points["parts"]``: each answer's ages apart, as each is counted back
+    from the moment its answer was made."""
     state, points = chart(dev, path)
     assert points["all"] is True
+    points["parts"] = [points["t"][:]]
     while True:
         status, _, more = dev.request("/data?boot=%s&since=%d" % (state["boot"],
                                                                   state["version"]))
@@ -157,6 +160,7 @@ def whole_ring(dev, path="/data"):
         part = more["values"].get("climate", {"t": [], "v": [[], []]})
         assert "all" not in part
         points["t"] += part["t"]
+        points["parts"].append(part["t"])
         for column, values in zip(points["v"], part["v"]):
             column += values
 
@@ -190,7 +194,8 @@ def test_a_page_holding_the_history_gets_only_new_points_on_stream_and_poll(star
     assert chart(dev)[1]["v"] == [[203, 204, 205], [None, 40, 50]]
     _, points = whole_ring(dev)
     assert points["v"] == [[203, 204, 205, 206], [None, 40, 50, None]]
-    assert points["t"] == sorted(points["t"], reverse=True)
+    for ages in points["parts"]:
+        assert ages == sorted(ages, reverse=True)
     with EventStream(dev, "/events") as stream:
         first, second = stream.next_state(), stream.next_state()
     assert first["values"]["climate"]["v"] == [[203, 204, 205], [None, 40, 50]]
