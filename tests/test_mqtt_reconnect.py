@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import BOARD, ROOT, run_micropython
+from conftest import BOARD, ROOT, Device, run_micropython
 from test_mqtt import Observer, broker  # noqa: F401  (fixture)
 
 #: Backoff of these tests: short, so that several waits pass in seconds.
@@ -65,28 +65,15 @@ asyncio.run(client.run(connected))
 RUNTIMES = ("micropython", "cpython")
 
 
-class HostClient:
-    """The client under CPython, its console kept in a file."""
+class HostClient(Device):
+    """The client under CPython, its console kept in a file: a device app's
+    output() and stop(), with no port to wait for."""
 
     def __init__(self, script, folder):
         self.log_path = script + ".log"
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([sys.executable, "-u", script], cwd=folder,
                                      stdout=self.log, stderr=subprocess.STDOUT)
-
-    def output(self):
-        self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
 
 
 @pytest.fixture
